@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CouncilConfig(AppConfig):
+    name = "council"
+    verbose_name = "Council directory"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from .roles import Capability, Role, user_can, user_roles
+
+
+def site(request) -> dict:
+    roles = user_roles(request.user)
+    nav = [("Home", reverse("home"))]
+    if user_can(request.user, Capability.VIEW_DIRECTORY):
+        nav.append(("Councillors", reverse("council:councillor_list")))
+    if user_can(request.user, Capability.INVITE_USERS):
+        nav.append(("Invitations", reverse("council:invitation_list")))
+    if request.user.is_authenticated:
+        nav.append(("Your account", reverse("account_change_password")))
+    path = request.path
+    items = [
+        {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url))}
+        for label, url in nav
+    ]
+    return {
+        "council_name": settings.COUNCIL_NAME,
+        "role_labels": [Role(r).label for r in sorted(roles)],
+        "nav_items": items if request.user.is_authenticated else [],
+    }

@@ -1,0 +1,32 @@
+"""Panels other apps contribute to council pages (the home page's to-do list,
+a councillor's profile), so that ``council`` never imports them.
+
+An app registers a callable from its ``AppConfig.ready()``::
+
+    home_panels.register(lambda request: {...} or None, order=20)
+
+The callable returns a dict ``{"title", "template", "context"}`` or ``None``
+when it has nothing for this person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PanelRegistry:
+    _panels: list[tuple[int, Callable[..., dict[str, Any] | None]]] = field(default_factory=list)
+
+    def register(self, panel: Callable[..., dict[str, Any] | None], *, order: int = 50) -> None:
+        self._panels.append((order, panel))
+        self._panels.sort(key=lambda item: item[0])
+
+    def render_for(self, *args: Any) -> list[dict[str, Any]]:
+        return [p for _, panel in self._panels if (p := panel(*args)) is not None]
+
+
+home_panels = PanelRegistry()
+councillor_panels = PanelRegistry()

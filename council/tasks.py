@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import notifications, services
+
+
+@shared_task
+def deliver_email(pk: int) -> bool:
+    return notifications.deliver(pk)
+
+
+@shared_task
+def deliver_pending_email() -> int:
+    return notifications.deliver_due_email()
+
+
+@shared_task
+def expire_invitations() -> int:
+    return services.expire_invitations()

@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests go through the HTTP client as the user would."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from council.celery import app as celery_app
+from council.roles import Role
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings, request):
+    """Outside the integration tests, tasks run in-process when enqueued, with
+    the locmem email backend, so ordinary tests need no broker."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def login(client):
+    """``login(role)`` signs the test client in as a new user holding ``role`` (with MFA set up
+    where the role needs it) and returns the user."""
+
+    def _login(role: str | None = None, **kwargs):
+        user = make_user(role, **kwargs)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def member_services(login):
+    return login(Role.MEMBER_SERVICES)
+
+
+@pytest.fixture
+def outbox():
+    """Messages that reached the (locmem) mail backend."""
+    return mail.outbox

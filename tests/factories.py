@@ -1,0 +1,123 @@
+"""factory_boy factories for the whole project."""
+
+from __future__ import annotations
+
+import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group
+
+from council.models import (
+    Authority,
+    Committee,
+    CommitteeMembership,
+    Councillor,
+    PoliticalGroup,
+    TermOfOffice,
+    User,
+    Ward,
+)
+from council.roles import Role, requires_mfa
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@council.example")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()
+
+
+def make_user(role: str | None = None, *, mfa: bool = True, **kwargs) -> User:
+    """A user holding ``role``; staff roles get a TOTP authenticator unless ``mfa=False``.
+
+    The TOTP secret is kept on the user object as ``totp_secret`` so tests can sign in with a code."""
+    user = UserFactory(roles=[role] if role else [], **kwargs)
+    user.totp_secret = None
+    if role and mfa and requires_mfa(user):
+        user.totp_secret = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret)
+    return user
+
+
+class AuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authority
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Authority {n} Council")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    kind = Authority.Kind.PRINCIPAL
+
+
+class ParishFactory(AuthorityFactory):
+    name = factory.Sequence(lambda n: f"Parish {n} Council")
+    kind = Authority.Kind.PARISH
+    principal = factory.SubFactory(AuthorityFactory)
+    clerk_name = "Parish Clerk"
+    clerk_email = factory.Sequence(lambda n: f"clerk{n}@parish.example")
+
+
+class WardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ward
+
+    authority = factory.SubFactory(AuthorityFactory)
+    name = factory.Sequence(lambda n: f"Ward {n}")
+
+
+class PoliticalGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PoliticalGroup
+
+    authority = factory.SubFactory(AuthorityFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class CouncillorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Councillor
+
+    authority = factory.SubFactory(AuthorityFactory)
+    name = factory.Faker("name", locale="en_GB")
+    ward = factory.SubFactory(WardFactory, authority=factory.SelfAttribute("..authority"))
+    political_group = factory.SubFactory(PoliticalGroupFactory, authority=factory.SelfAttribute("..authority"))
+    email = factory.Sequence(lambda n: f"cllr{n}@council.example")
+    is_active = True
+
+
+class TermOfOfficeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TermOfOffice
+
+    councillor = factory.SubFactory(CouncillorFactory)
+    start_date = factory.Faker("date_between", start_date="-3y", end_date="-1y")
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+
+    authority = factory.SubFactory(AuthorityFactory)
+    name = factory.Sequence(lambda n: f"Committee {n}")
+
+
+class CommitteeMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommitteeMembership
+
+    committee = factory.SubFactory(CommitteeFactory)
+    councillor = factory.SubFactory(CouncillorFactory, authority=factory.SelfAttribute("..committee.authority"))
+
+
+__all__ = ["TEST_PASSWORD", "Role", "make_user"]
