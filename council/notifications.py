@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db.transaction import on_commit
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -74,7 +74,7 @@ def queue_email(
         },
     )
     if created:
-        transaction.on_commit(lambda: _enqueue(message.pk), robust=True)
+        on_commit(lambda: _enqueue(message.pk), robust=True)
     return message
 
 

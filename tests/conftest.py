@@ -11,13 +11,15 @@ from tests.factories import make_user
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(settings, request):
+def _eager_celery(settings, request, monkeypatch):
     """Outside the integration tests, tasks run in-process when enqueued, with
-    the locmem email backend, so ordinary tests need no broker."""
+    the locmem email backend, so ordinary tests need no broker. The test's
+    transaction never commits, so the outbox hands messages over at once."""
     if request.node.get_closest_marker("integration"):
         yield
         return
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr("council.notifications.on_commit", lambda callback, robust=False: callback())
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
