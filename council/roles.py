@@ -40,6 +40,9 @@ class Capability(models.TextChoices):
     IMPORT_DIRECTORY = "import_directory", "Import councillors from ModernGov or CSV"
     INVITE_USERS = "invite_users", "Invite people to the portal"
     VIEW_AUDIT_LOG = "view_audit_log", "See the audit log"
+    MANAGE_PROTOCOL = "manage_protocol", "Draft and publish protocol versions"
+    VIEW_COMPLIANCE = "view_compliance", "See who has acknowledged the protocol, and declared accounts"
+    RECORD_ACKNOWLEDGEMENT = "record_acknowledgement", "Record a councillor's signed paper acknowledgement"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -55,6 +58,11 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.IMPORT_DIRECTORY: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
     Capability.INVITE_USERS: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
     Capability.VIEW_AUDIT_LOG: frozenset({Role.ADMINISTRATOR, Role.MONITORING_OFFICER}),
+    Capability.MANAGE_PROTOCOL: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
+    Capability.VIEW_COMPLIANCE: frozenset(
+        {Role.MEMBER_SERVICES, Role.ADMINISTRATOR, Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER}
+    ),
+    Capability.RECORD_ACKNOWLEDGEMENT: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
 }
 
 

@@ -270,11 +270,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.deliver_pending_email",
         "schedule": timedelta(minutes=1),
     },
+    "protocol.publish-scheduled": {
+        "task": "protocol.tasks.publish_scheduled_versions",
+        "schedule": timedelta(minutes=5),
+    },
+    "protocol.reminders": {
+        "task": "protocol.tasks.send_protocol_reminders",
+        "schedule": timedelta(minutes=15),
+    },
     "council.expire-invitations": {
         "task": "council.tasks.expire_invitations",
         "schedule": crontab(hour=3, minute=10),
     },
 }
+
+# --- Protocol acknowledgements ---------------------------------------------
+PROTOCOL_ACKNOWLEDGE_WITHIN_DAYS = env.int("PROTOCOL_ACKNOWLEDGE_WITHIN_DAYS", default=28)
+PROTOCOL_ESCALATE_AFTER_DAYS = env.int("PROTOCOL_ESCALATE_AFTER_DAYS", default=14)
 
 # --- Forms and front end --------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

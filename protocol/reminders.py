@@ -1,0 +1,131 @@
+"""Reminders to acknowledge the protocol, derived from database state.
+
+A beat task runs :func:`sweep` every 15 minutes. It works out which reminders
+are due today from the requirements (no ETA tasks), records each under a
+unique key (councillor, version, kind, date) and hands it to the email outbox
+under a key of its own, so each is sent exactly once even when sweeps overlap;
+a failed send is retried by the outbox without touching the others.
+
+Schedule for an unmet requirement, counted from its due date:
+publication (when the requirement is created), 7 days before, on the day, then
+weekly while overdue; after PROTOCOL_ESCALATE_AFTER_DAYS overdue, one
+escalation to the councillor's Member Services contact and the Monitoring Officer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from council.models import User
+from council.notifications import send_templated_email
+from council.roles import Role
+
+from .models import Reminder, Requirement, Version
+
+BATCH = 500
+
+
+def escalate_after_days() -> int:
+    return getattr(settings, "PROTOCOL_ESCALATE_AFTER_DAYS", 14)
+
+
+def due_kinds(requirement: Requirement, today: date) -> list[tuple[str, date]]:
+    """The (kind, date) reminders a requirement calls for by ``today``, each keyed by the date it falls due."""
+    due = requirement.due_date
+    kinds = [(Reminder.Kind.PUBLISHED, timezone.localdate(requirement.created_at))]
+    if due - timedelta(days=7) <= today < due:
+        kinds.append((Reminder.Kind.DUE_SOON, due - timedelta(days=7)))
+    if today == due:
+        kinds.append((Reminder.Kind.DUE_TODAY, due))
+    overdue_days = (today - due).days
+    if overdue_days >= 7:
+        kinds.append((Reminder.Kind.OVERDUE, due + timedelta(days=7 * (overdue_days // 7))))
+    if overdue_days >= escalate_after_days():
+        kinds.append((Reminder.Kind.ESCALATION, due + timedelta(days=escalate_after_days())))
+    return kinds
+
+
+def sweep(today: date | None = None) -> int:
+    """Record the reminders due today and queue their emails. Returns how many were queued by this sweep."""
+    today = today or timezone.localdate()
+    in_force = Version.objects.published().select_related("basis").first()
+    if in_force is None:
+        return 0
+    requirements = Requirement.objects.filter(
+        version=in_force.basis, met_at__isnull=True, councillor__is_active=True
+    ).only("pk", "councillor_id", "version_id", "due_date", "created_at")
+    wanted = [
+        Reminder(councillor_id=r.councillor_id, version_id=r.version_id, kind=kind, on_date=on_date)
+        for r in requirements.iterator(chunk_size=2000)
+        for kind, on_date in due_kinds(r, today)
+    ]
+    # The unique constraint drops reminders already recorded by an earlier or concurrent sweep.
+    Reminder.objects.bulk_create(wanted, ignore_conflicts=True, batch_size=1000)
+    queued = 0
+    while batch_queued := _queue_batch(in_force):
+        queued += batch_queued
+    return queued
+
+
+def _queue_batch(in_force: Version) -> int:
+    """Attach an outbox email to up to BATCH recorded reminders that have none yet."""
+    with transaction.atomic():
+        pending = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(email__isnull=True, version=in_force.basis)
+            .select_related("councillor__user", "councillor__member_services_contact", "councillor__authority")
+            .order_by("pk")[:BATCH]
+        )
+        if not pending:
+            return 0
+        monitoring_officers = _monitoring_officer_emails()
+        due_dates = dict(
+            Requirement.objects.filter(
+                version=in_force.basis, councillor_id__in=[r.councillor_id for r in pending]
+            ).values_list("councillor_id", "due_date")
+        )
+        for reminder in pending:
+            reminder.email = _queue_email(
+                reminder, in_force, monitoring_officers, due_dates.get(reminder.councillor_id)
+            )
+        Reminder.objects.bulk_update(pending, ["email"])
+        return sum(1 for r in pending if r.email is not None)
+
+
+def _monitoring_officer_emails() -> list[str]:
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.MONITORING_OFFICER).values_list("email", flat=True)
+    )
+
+
+def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: list[str], due: date | None):
+    councillor = reminder.councillor
+    context = {
+        "councillor": councillor,
+        "version": in_force,
+        "reminder": reminder,
+        "due_date": due,
+        "acknowledge_url": settings.SITE_URL + reverse("protocol:acknowledge"),
+        "read_url": settings.SITE_URL + reverse("protocol:current"),
+    }
+    if reminder.kind == Reminder.Kind.ESCALATION:
+        contact = councillor.member_services_contact
+        to = ([contact.email] if contact else _member_services_emails()) + monitoring_officers
+        context["profile_url"] = settings.SITE_URL + reverse("council:councillor_detail", args=[councillor.pk])
+    else:
+        to = [councillor.email or (councillor.user.email if councillor.user else "")]
+    to = sorted({address for address in to if address})
+    if not to:
+        return None
+    return send_templated_email(
+        to=to, template=f"protocol_{reminder.kind}", context=context, key=f"protocol-reminder:{reminder.pk}"
+    )
+
+
+def _member_services_emails() -> list[str]:
+    return list(User.objects.filter(is_active=True, groups__name=Role.MEMBER_SERVICES).values_list("email", flat=True))
