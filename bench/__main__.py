@@ -17,7 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 
 from .notifications import queue_email
+from .roles import requires_mfa
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,3 +22,10 @@ class AccountAdapter(DefaultAccountAdapter):
         else:
             text = message.body
         queue_email(to=message.to, subject=message.subject, body_text=text, body_html=html)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Staff roles that must use two-factor authentication cannot switch it off."""
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        return not requires_mfa(authenticator.user) and super().can_delete_authenticator(authenticator)

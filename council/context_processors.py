@@ -8,12 +8,19 @@ from .roles import Capability, Role, user_can, user_roles
 
 def site(request) -> dict:
     roles = user_roles(request.user)
+    user = request.user
     nav = [("Home", reverse("home"))]
-    if user_can(request.user, Capability.VIEW_DIRECTORY):
+    if user_can(user, Capability.MANAGE_PROTOCOL):
+        nav.append(("Protocol", reverse("protocol:manage")))
+    else:
+        nav.append(("Protocol", reverse("protocol:current")))
+    if user_can(user, Capability.VIEW_COMPLIANCE):
+        nav.append(("Compliance", reverse("protocol:compliance")))
+    if user_can(user, Capability.VIEW_DIRECTORY):
         nav.append(("Councillors", reverse("council:councillor_list")))
-    if user_can(request.user, Capability.INVITE_USERS):
+    if user_can(user, Capability.INVITE_USERS):
         nav.append(("Invitations", reverse("council:invitation_list")))
-    if request.user.is_authenticated:
+    if user.is_authenticated:
         nav.append(("Your account", reverse("account_change_password")))
     path = request.path
     items = [

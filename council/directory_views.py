@@ -2,27 +2,117 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
+from . import selectors, services
 from .access import capability_required
-from .roles import Capability
+from .forms import CouncillorFilterForm, CouncillorForm
+from .models import Councillor
+from .registry import councillor_panels
+from .roles import Capability, user_can
+
+PAGE_SIZE = 50
+
+
+def _page_link(request: HttpRequest, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return "?" + query.urlencode()
+
+
+def _pagination(request: HttpRequest, page: Page) -> dict | None:
+    """Links for the GOV.UK pagination component: first, last, and the pages
+    around the current one, with ellipses between."""
+    paginator = page.paginator
+    if paginator.num_pages <= 1:
+        return None
+    items = []
+    for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
+        if number == paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "href": _page_link(request, number), "current": number == page.number})
+    return {
+        "items": items,
+        "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
+        "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def _get_page(request: HttpRequest, paginator: Paginator) -> Page:
+    """The page asked for; a page that does not exist gets the nearest one and a message."""
+    asked = request.GET.get("page") or "1"
+    page = paginator.get_page(asked)
+    if asked != str(page.number):
+        messages.info(request, f"There is no page {asked[:20]} of the list. You are looking at page {page.number}.")
+    return page
 
 
 @capability_required(Capability.VIEW_DIRECTORY)
-def councillor_list(request):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_DIRECTORY)
-def councillor_create(request):
-    return HttpResponse("TODO")
+def councillor_list(request: HttpRequest) -> HttpResponse:
+    """Search and filter the councillors of every authority."""
+    form = CouncillorFilterForm(request.GET or None)
+    councillors = selectors.search_councillors(form.filters())
+    page = _get_page(request, Paginator(councillors, PAGE_SIZE))
+    return render(
+        request,
+        "council/councillor_list.html",
+        {
+            "form": form,
+            "page": page,
+            "pagination": _pagination(request, page),
+            "filtered": bool(request.GET.keys() - {"page"}),
+            "can_manage": user_can(request.user, Capability.MANAGE_DIRECTORY),
+        },
+    )
 
 
 @capability_required(Capability.VIEW_DIRECTORY)
-def councillor_detail(request, pk: int):
-    return HttpResponse("TODO")
+def councillor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A councillor's profile: authority, ward, terms, committees and portal account."""
+    councillor = selectors.get_councillor_for_profile(pk)
+    return render(
+        request,
+        "council/councillor_detail.html",
+        {
+            "councillor": councillor,
+            "invitation": councillor.usable_invitations[0] if councillor.usable_invitations else None,
+            "panels": councillor_panels.render_for(request, councillor),
+            "can_manage": user_can(request.user, Capability.MANAGE_DIRECTORY),
+            "can_invite": user_can(request.user, Capability.INVITE_USERS),
+        },
+    )
 
 
 @capability_required(Capability.MANAGE_DIRECTORY)
-def councillor_edit(request, pk: int):
-    return HttpResponse("TODO")
+def councillor_create(request: HttpRequest) -> HttpResponse:
+    form = CouncillorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            councillor = services.create_councillor(actor=request.user, **form.service_kwargs())
+        except services.DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{councillor} has been added to the directory.")
+            return redirect(councillor)
+    return render(request, "council/councillor_form.html", {"form": form, "councillor": None})
+
+
+@capability_required(Capability.MANAGE_DIRECTORY)
+def councillor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    councillor = selectors.get_councillor_for_profile(pk)
+    # The form gets its own copy: validating a ModelForm writes the submitted
+    # values onto its instance, and the page heading must keep the saved name.
+    form = CouncillorForm(request.POST or None, instance=Councillor.objects.get(pk=councillor.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            councillor = services.update_councillor(actor=request.user, councillor=councillor, **form.service_kwargs())
+        except services.DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"The details of {councillor} have been saved.")
+            return redirect("council:councillor_detail", pk=councillor.pk)
+    return render(request, "council/councillor_form.html", {"form": form, "councillor": councillor})

@@ -9,14 +9,15 @@ conditional UPDATE, so a message is never sent twice by two workers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.transaction import on_commit
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
+from django.db.transaction import on_commit
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -35,12 +36,14 @@ def send_templated_email(
     context: dict | None = None,
     key: str | None = None,
     attachments: list[dict] | None = None,
+    enqueue: bool = True,
 ) -> OutboundEmail:
     """Queue an email rendered from ``templates/email/<template>.{subject.txt,txt,html}``.
 
     ``key`` makes the send idempotent: a second call with the same key returns
     the first message and sends nothing new. ``attachments`` are dicts with
-    ``filename``, ``content`` (text) and ``mimetype``.
+    ``filename``, ``content`` (text) and ``mimetype``. With ``enqueue=False`` the
+    caller hands the messages to :func:`enqueue_batch` itself (bulk senders).
     """
     ctx = {"council_name": settings.COUNCIL_NAME, "site_url": settings.SITE_URL, **(context or {})}
     return queue_email(
@@ -50,6 +53,7 @@ def send_templated_email(
         body_html=render_to_string(f"email/{template}.html", ctx),
         key=key,
         attachments=attachments,
+        enqueue=enqueue,
     )
 
 
@@ -61,6 +65,7 @@ def queue_email(
     body_html: str = "",
     key: str | None = None,
     attachments: list[dict] | None = None,
+    enqueue: bool = True,
 ) -> OutboundEmail:
     """Store a message in the outbox and enqueue its delivery once the caller's transaction commits."""
     message, created = OutboundEmail.objects.get_or_create(
@@ -73,43 +78,76 @@ def queue_email(
             "attachments": attachments or [],
         },
     )
-    if created:
-        on_commit(lambda: _enqueue(message.pk), robust=True)
+    message.created = created
+    if created and enqueue:
+        enqueue_batch([message.pk])
     return message
 
 
-def _enqueue(pk: int) -> None:
-    from .tasks import deliver_email
+def enqueue_batch(pks: list[int], *, size: int = 100) -> None:
+    """Hand messages to Celery in batches once the caller's transaction commits."""
+    for i in range(0, len(pks), size):
+        chunk = pks[i : i + size]
+        on_commit(lambda chunk=chunk: _enqueue(chunk), robust=True)
+
+
+def _enqueue(pks: list[int]) -> None:
+    from .tasks import deliver_email_batch
 
     try:
-        deliver_email.apply_async(args=[pk], retry=True)
-    except Exception:  # the broker is down: the beat sweep will pick it up
-        logger.warning("Could not enqueue email %s; the outbox sweep will send it.", pk, exc_info=True)
+        deliver_email_batch.apply_async(args=[pks], retry=True)
+    except Exception:  # the broker is down: the beat sweep will pick them up
+        logger.warning("Could not enqueue email %s; the outbox sweep will send it.", pks, exc_info=True)
 
 
 def deliver(pk: int) -> bool:
     """Send one queued message if it is due and nobody else has claimed it."""
+    return deliver_batch([pk]) == 1
+
+
+def deliver_batch(pks: list[int]) -> int:
+    """Claim the due messages among ``pks`` (a conditional UPDATE, so two workers never
+    send the same one) and send them over one connection. Returns how many were sent."""
     now = timezone.now()
-    claimed = OutboundEmail.objects.filter(pk=pk, status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now).update(
-        status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    token = uuid.uuid4().hex
+    OutboundEmail.objects.filter(pk__in=pks, status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now).update(
+        status=OutboundEmail.Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
-    if not claimed:
-        return False
-    message = OutboundEmail.objects.get(pk=pk)
+    messages = list(OutboundEmail.objects.filter(claim_token=token, status=OutboundEmail.Status.SENDING))
+    if not messages:
+        return 0
+    sent = []
     try:
-        _build(message).send(fail_silently=False)
+        connection = get_connection(fail_silently=False)
+        connection.open()
     except Exception as exc:
+        _record_failures(messages, exc)
+        return 0
+    try:
+        for message in messages:
+            try:
+                connection.send_messages([_build(message)])
+                sent.append(message.pk)
+            except Exception as exc:
+                _record_failures([message], exc)
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    OutboundEmail.objects.filter(pk__in=sent).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now())
+    return len(sent)
+
+
+def _record_failures(messages: list[OutboundEmail], exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    for message in messages:
         failed = message.attempts >= settings.EMAIL_MAX_ATTEMPTS
-        OutboundEmail.objects.filter(pk=pk).update(
+        OutboundEmail.objects.filter(pk=message.pk).update(
             status=OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=error,
             # Back off: 1, 2, 4, 8… minutes between tries.
             next_attempt_at=timezone.now() + timedelta(minutes=2 ** (message.attempts - 1)),
         )
-        logger.warning("Email %s failed (attempt %s): %s", pk, message.attempts, exc)
-        return False
-    OutboundEmail.objects.filter(pk=pk).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now())
-    return True
+        logger.warning("Email %s failed (attempt %s): %s", message.pk, message.attempts, error)
 
 
 def deliver_due_email(limit: int = 500) -> int:
@@ -118,8 +156,12 @@ def deliver_due_email(limit: int = 500) -> int:
     OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=OutboundEmail.Status.PENDING
     )
-    due = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
-    return sum(deliver(pk) for pk in due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver_batch(due[i : i + 100]) for i in range(0, len(due), 100))
 
 
 def _build(message: OutboundEmail) -> EmailMultiAlternatives:

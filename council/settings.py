@@ -172,6 +172,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# People sign in with the one address Member Services invited; they cannot add others.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset request never emails an address with no account
+MFA_ADAPTER = "council.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = COUNCIL_NAME
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from . import notifications, services
 
@@ -8,6 +9,11 @@ from . import notifications, services
 @shared_task
 def deliver_email(pk: int) -> bool:
     return notifications.deliver(pk)
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def deliver_email_batch(pks: list[int]) -> int:
+    return notifications.deliver_batch(pks)
 
 
 @shared_task

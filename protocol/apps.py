@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ProtocolConfig(AppConfig):
     name = "protocol"
     verbose_name = "Social media protocol"
+
+    def ready(self) -> None:
+        # Importing registers the home and profile panels and the new-councillor hook.
+        from . import panels, signals  # noqa: F401

@@ -35,17 +35,32 @@ class SectionDiff:
 
 
 def word_diff(old: str, new: str) -> list[Piece]:
+    """Changed words, with a change that spans several words kept as one piece: the spaces
+    between replaced words would otherwise split "promote greater clarity" into three
+    small changes that are hard to read (and to hear)."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     pieces: list[Piece] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            pieces.append(Piece("equal", "".join(a[i1:i2])))
+    pending: list[int] | None = None  # [i1, i2, j1, j2] of the change being gathered
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        joins_changes = (
+            tag == "equal" and pending is not None and index + 1 < len(opcodes) and "".join(a[i1:i2]).isspace()
+        )
+        if tag != "equal" or joins_changes:
+            pending = [i1, i2, j1, j2] if pending is None else [pending[0], i2, pending[2], j2]
             continue
-        if tag in ("delete", "replace"):
-            pieces.append(Piece("delete", "".join(a[i1:i2])))
-        if tag in ("insert", "replace"):
-            pieces.append(Piece("insert", "".join(b[j1:j2])))
+        if pending is not None:
+            pieces += _change(a, b, *pending)
+            pending = None
+        pieces.append(Piece("equal", "".join(a[i1:i2])))
+    if pending is not None:
+        pieces += _change(a, b, *pending)
     return pieces
+
+
+def _change(a: list[str], b: list[str], i1: int, i2: int, j1: int, j2: int) -> list[Piece]:
+    removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+    return [Piece(op, text) for op, text in (("delete", removed), ("insert", added)) if text]
 
 
 def compare(old: Version, new: Version) -> list[SectionDiff]:

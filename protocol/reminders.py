@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from council.models import User
-from council.notifications import send_templated_email
+from council.notifications import enqueue_batch, send_templated_email
 from council.roles import Role
 
 from .models import Reminder, Requirement, Version
@@ -66,23 +66,25 @@ def sweep(today: date | None = None) -> int:
     ]
     # The unique constraint drops reminders already recorded by an earlier or concurrent sweep.
     Reminder.objects.bulk_create(wanted, ignore_conflicts=True, batch_size=1000)
-    queued = 0
-    while batch_queued := _queue_batch(in_force):
+    queued, after = 0, 0
+    while (batch := _queue_batch(in_force, after)) is not None:
+        after, batch_queued = batch
         queued += batch_queued
     return queued
 
 
-def _queue_batch(in_force: Version) -> int:
-    """Attach an outbox email to up to BATCH recorded reminders that have none yet."""
+def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
+    """Attach an outbox email to up to BATCH recorded reminders (after pk ``after``) that
+    have none yet. Returns the last pk seen and how many were queued, or None when done."""
     with transaction.atomic():
         pending = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(email__isnull=True, version=in_force.basis)
+            .filter(email__isnull=True, version=in_force.basis, pk__gt=after)
             .select_related("councillor__user", "councillor__member_services_contact", "councillor__authority")
             .order_by("pk")[:BATCH]
         )
         if not pending:
-            return 0
+            return None
         monitoring_officers = _monitoring_officer_emails()
         due_dates = dict(
             Requirement.objects.filter(
@@ -94,7 +96,9 @@ def _queue_batch(in_force: Version) -> int:
                 reminder, in_force, monitoring_officers, due_dates.get(reminder.councillor_id)
             )
         Reminder.objects.bulk_update(pending, ["email"])
-        return sum(1 for r in pending if r.email is not None)
+        new_emails = [r.email.pk for r in pending if r.email is not None and r.email.created]
+        enqueue_batch(new_emails)
+        return pending[-1].pk, len(new_emails)
 
 
 def _monitoring_officer_emails() -> list[str]:
@@ -123,7 +127,11 @@ def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: lis
     if not to:
         return None
     return send_templated_email(
-        to=to, template=f"protocol_{reminder.kind}", context=context, key=f"protocol-reminder:{reminder.pk}"
+        to=to,
+        template=f"protocol_{reminder.kind}",
+        context=context,
+        key=f"protocol-reminder:{reminder.pk}",
+        enqueue=False,
     )
 
 

@@ -6,7 +6,7 @@ and never change protocol state themselves.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -224,14 +224,38 @@ def require_for_new_councillor(*, councillor: Councillor, start: date | None = N
     return requirement
 
 
+def _acknowledged_at(version: Version, method: str, signed_on: date | None):
+    """Now, or for a paper form signed on an earlier day, the start of that day."""
+    now = timezone.now()
+    if signed_on is None or signed_on == timezone.localdate(now):
+        return now
+    if method != Acknowledgement.Method.PAPER:
+        raise DomainError("Only a signed paper form can be dated.")
+    if signed_on > timezone.localdate(now):
+        raise DomainError("The date signed cannot be in the future.")
+    if version.published_at and signed_on < timezone.localdate(version.published_at):
+        raise DomainError(
+            f"The form cannot have been signed before version {version.number} came into force "
+            f"on {timezone.localdate(version.published_at):%-d %B %Y}."
+        )
+    return timezone.make_aware(datetime.combine(signed_on, time.min))
+
+
 @transaction.atomic
 def acknowledge(
-    *, actor, councillor: Councillor, version: Version, typed_name: str, method: str = Acknowledgement.Method.SELF
+    *,
+    actor,
+    councillor: Councillor,
+    version: Version,
+    typed_name: str,
+    method: str = Acknowledgement.Method.SELF,
+    signed_on: date | None = None,
 ) -> Acknowledgement:
     """Record that a councillor read and understood the version in force.
 
     The typed name must match the councillor's name (ignoring case and spacing).
-    Paper acknowledgements are recorded by Member Services on the councillor's behalf."""
+    Paper acknowledgements are recorded by Member Services on the councillor's behalf;
+    ``signed_on`` (paper only) is the date on the form, which becomes the time of acknowledgement."""
     version = Version.objects.select_for_update().get(pk=version.pk)
     if version.state != Version.State.PUBLISHED:
         raise DomainError("Only the version in force can be acknowledged.")
@@ -239,7 +263,7 @@ def acknowledge(
         raise DomainError(f"Type your name exactly as it appears: {councillor.name}.")
     if Acknowledgement.objects.filter(councillor=councillor, version=version).exists():
         raise DomainError(f"{councillor} has already acknowledged {version}.")
-    now = timezone.now()
+    now = _acknowledged_at(version, method, signed_on)
     try:
         with transaction.atomic():
             ack = Acknowledgement.objects.create(

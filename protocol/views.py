@@ -1,11 +1,6 @@
-"""Protocol pages. TODO stubs being replaced."""
+"""Protocol pages. The views live in two modules; urls.py names them through this one."""
 
 from __future__ import annotations
-
-from django.http import HttpResponse
-
-from council.access import capability_required, public, role_required
-from council.roles import Capability, Role
 
 from .ack_views import (  # noqa: F401  acknowledgements, declarations and compliance live there
     account_add,
@@ -20,84 +15,19 @@ from .ack_views import (  # noqa: F401  acknowledgements, declarations and compl
     my_acknowledgements,
     record_paper,
 )
-
-
-@public
-def current(request):
-    return HttpResponse("TODO")
-
-
-@public
-def version_list(request):
-    return HttpResponse("TODO")
-
-
-@public
-def version_detail(request, slug: str, number: int):
-    return HttpResponse("TODO")
-
-
-@public
-def compare(request):
-    return HttpResponse("TODO")
-
-
-
-
-
-
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def manage(request):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def draft_create(request):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def draft_detail(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def draft_preview(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def draft_publish(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def draft_delete(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def section_add(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def section_edit(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def section_delete(request, pk: int):
-    return HttpResponse("TODO")
-
-
-@capability_required(Capability.MANAGE_PROTOCOL)
-def section_move(request, pk: int):
-    return HttpResponse("TODO")
-
-
-
-
-
+from .page_views import (  # noqa: F401  public pages, comparisons and the draft editor live there
+    compare,
+    current,
+    draft_create,
+    draft_delete,
+    draft_detail,
+    draft_preview,
+    draft_publish,
+    manage,
+    section_add,
+    section_delete,
+    section_edit,
+    section_move,
+    version_detail,
+    version_list,
+)

@@ -26,6 +26,12 @@ def _eager_celery(settings, request, monkeypatch):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher is deliberately slow; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def login(client):
     """``login(role)`` signs the test client in as a new user holding ``role`` (with MFA set up

@@ -22,7 +22,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -47,7 +47,8 @@ def _free_port() -> int:
 def smtp_server(settings):
     """A real SMTP server; Django's SMTP backend is pointed at it."""
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    # server_hostname: without it aiosmtpd looks up the FQDN on every connection.
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), server_hostname="smtp.localhost")
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -1,0 +1,280 @@
+"""Read queries for acknowledgements, declarations and compliance.
+
+The compliance figures come from database aggregation over the requirements of
+the version in force (its *basis*: the material version whose acknowledgement it
+needs), so each page has a fixed number of queries whatever the number of councillors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from council.models import Councillor
+
+from .models import Acknowledgement, Reminder, Requirement, SocialAccount, Version
+
+# Lists on the dashboard stop here; the CSV export has everyone.
+LIST_LIMIT = 100
+# Breakdown tables show the rows that most need attention first, up to this many.
+TABLE_LIMIT = 100
+
+
+class Status:
+    OUTSTANDING = "outstanding"
+    OVERDUE = "overdue"
+    ACKNOWLEDGED = "acknowledged"
+    # Outstanding but not yet overdue: the dashboard's second list (not a filter choice).
+    DUE = "due"
+
+    CHOICES = [
+        ("", "All"),
+        (OUTSTANDING, "Outstanding (including overdue)"),
+        (OVERDUE, "Overdue"),
+        (ACKNOWLEDGED, "Acknowledged"),
+    ]
+
+
+@dataclass(frozen=True)
+class ComplianceFilters:
+    """What Member Services asked the dashboard for; ``None`` or ``""`` means "any"."""
+
+    authority_id: int | None = None
+    political_group_id: int | None = None
+    ward_id: int | None = None
+    status: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        return any((self.authority_id, self.political_group_id, self.ward_id, self.status))
+
+
+@dataclass
+class Figures:
+    """Counts for one row of a breakdown (or the whole council)."""
+
+    label: str
+    required: int = 0
+    acknowledged: int = 0
+    outstanding: int = 0
+    overdue: int = 0
+    authority: str = ""
+
+    @property
+    def percent(self) -> int:
+        # Rounded down, so 99.8% never shows as 100% while someone is still outstanding.
+        return 100 * self.acknowledged // self.required if self.required else 0
+
+
+@dataclass
+class Breakdown:
+    rows: list[Figures]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+# --- A councillor's own status ------------------------------------------------------------------
+
+
+@dataclass
+class CouncillorStatus:
+    version: Version
+    acknowledgement: Acknowledgement | None
+    requirement: Requirement | None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledgement is not None
+
+    @property
+    def due_date(self) -> date | None:
+        return self.requirement.due_date if self.requirement else None
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.acknowledged and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+def councillor_status(councillor: Councillor, version: Version) -> CouncillorStatus:
+    """Whether a councillor has acknowledged the version in force. An acknowledgement of any
+    version sharing its basis counts: a minor change carries earlier acknowledgements over."""
+    acknowledgement = (
+        Acknowledgement.objects.filter(councillor=councillor, version__basis_id=version.basis_id)
+        .select_related("version")
+        .order_by("-acknowledged_at")
+        .first()
+    )
+    requirement = Requirement.objects.filter(councillor=councillor, version_id=version.basis_id).first()
+    return CouncillorStatus(version=version, acknowledgement=acknowledgement, requirement=requirement)
+
+
+def acknowledgements_of(councillor: Councillor) -> QuerySet[Acknowledgement]:
+    return councillor.acknowledgements.select_related("version__protocol", "recorded_by").order_by("-acknowledged_at")
+
+
+def requirements_of(councillor: Councillor) -> QuerySet[Requirement]:
+    return councillor.protocol_requirements.select_related("version__protocol", "acknowledgement__version").order_by(
+        "-version__number"
+    )
+
+
+def reminders_of(councillor: Councillor) -> QuerySet[Reminder]:
+    return councillor.protocol_reminders.select_related("version").order_by("-on_date", "-created_at")
+
+
+def accounts_of(councillor: Councillor) -> QuerySet[SocialAccount]:
+    return councillor.social_accounts.order_by("platform", "handle")
+
+
+# --- Compliance -----------------------------------------------------------------------------------
+
+
+def _requirements(version: Version, filters: ComplianceFilters) -> QuerySet[Requirement]:
+    """Requirements of serving councillors for the version in force, narrowed by place (not status)."""
+    qs = Requirement.objects.filter(version_id=version.basis_id, councillor__is_active=True)
+    if filters.authority_id:
+        qs = qs.filter(councillor__authority_id=filters.authority_id)
+    if filters.political_group_id:
+        qs = qs.filter(councillor__political_group_id=filters.political_group_id)
+    if filters.ward_id:
+        qs = qs.filter(councillor__ward_id=filters.ward_id)
+    return qs
+
+
+def _status_q(status: str, today: date) -> Q:
+    return {
+        Status.OUTSTANDING: Q(met_at__isnull=True),
+        Status.OVERDUE: Q(met_at__isnull=True, due_date__lt=today),
+        Status.ACKNOWLEDGED: Q(met_at__isnull=False),
+        Status.DUE: Q(met_at__isnull=True, due_date__gte=today),
+    }.get(status, Q())
+
+
+def _counts(today: date) -> dict[str, Count]:
+    return {
+        "required": Count("pk"),
+        "acknowledged": Count("pk", filter=Q(met_at__isnull=False)),
+        "outstanding": Count("pk", filter=Q(met_at__isnull=True)),
+        "overdue": Count("pk", filter=Q(met_at__isnull=True, due_date__lt=today)),
+    }
+
+
+def _breakdown(
+    qs: QuerySet[Requirement], key: str, today: date, *, none_label: str = "None", limit: int = TABLE_LIMIT
+) -> Breakdown:
+    """One aggregated row per value of ``councillor__<key>``; the lowest percentages first."""
+    fields = dict.fromkeys([f"councillor__{key}_id", f"councillor__{key}__name", "councillor__authority__name"])
+    rows = [
+        Figures(
+            label=row[f"councillor__{key}__name"] or none_label,
+            authority=row["councillor__authority__name"],
+            required=row["required"],
+            acknowledged=row["acknowledged"],
+            outstanding=row["outstanding"],
+            overdue=row["overdue"],
+        )
+        for row in qs.values(*fields).annotate(**_counts(today)).order_by()
+    ]
+    rows.sort(key=lambda f: (f.percent, -f.overdue, f.authority, f.label))
+    return Breakdown(rows=rows[:limit], total=len(rows))
+
+
+@dataclass
+class Dashboard:
+    version: Version
+    filters: ComplianceFilters
+    overall: Figures
+    by_authority: Breakdown
+    by_group: Breakdown
+    by_ward: Breakdown
+
+
+def compliance_dashboard(version: Version, filters: ComplianceFilters, today: date | None = None) -> Dashboard:
+    """The figures for the version in force: overall and by authority, group and ward (three queries)."""
+    today = today or timezone.localdate()
+    qs = _requirements(version, filters)
+    by_authority = _breakdown(qs, "authority", today, limit=10_000)
+    overall = Figures(label="All councillors")
+    for row in by_authority.rows:
+        overall.required += row.required
+        overall.acknowledged += row.acknowledged
+        overall.outstanding += row.outstanding
+        overall.overdue += row.overdue
+    by_authority.rows = by_authority.rows[:TABLE_LIMIT]
+    return Dashboard(
+        version=version,
+        filters=filters,
+        overall=overall,
+        by_authority=by_authority,
+        by_group=_breakdown(qs, "political_group", today, none_label="No group"),
+        by_ward=_breakdown(qs, "ward", today, none_label="No ward"),
+    )
+
+
+def councillor_list(
+    version: Version, filters: ComplianceFilters, status: str, *, limit: int | None = LIST_LIMIT, today=None
+) -> QuerySet[Requirement]:
+    """Requirements (with their councillors) in ``status``: soonest due first."""
+    today = today or timezone.localdate()
+    qs = (
+        _requirements(version, filters)
+        .filter(_status_q(status, today))
+        .select_related("councillor__authority", "councillor__ward", "councillor__political_group")
+        .order_by("due_date", "councillor__name", "pk")
+    )
+    return qs[:limit] if limit else qs
+
+
+def status_of(requirement_met_at, due_date: date, today: date) -> str:
+    if requirement_met_at is not None:
+        return "Acknowledged"
+    return "Overdue" if due_date < today else "Outstanding"
+
+
+def export_rows(version: Version, filters: ComplianceFilters, today: date | None = None) -> Iterator[dict]:
+    """Every requirement matching the filters, as plain values for the CSV (one query, streamed)."""
+    today = today or timezone.localdate()
+    return (
+        _requirements(version, filters)
+        .filter(_status_q(filters.status, today))
+        .order_by("councillor__authority__name", "councillor__name", "pk")
+        .values(
+            "councillor__name",
+            "councillor__authority__name",
+            "councillor__ward__name",
+            "councillor__political_group__name",
+            "councillor__email",
+            "due_date",
+            "met_at",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def compliance_summary(version: Version, today: date | None = None) -> dict[str, int]:
+    """Overall counts for the home panel, in one query."""
+    today = today or timezone.localdate()
+    counts = _requirements(version, ComplianceFilters()).aggregate(**_counts(today))
+    counts["percent"] = Figures(label="", **counts).percent
+    return counts
+
+
+# --- Declarations ---------------------------------------------------------------------------------
+
+
+def declared_accounts(*, authority_id: int | None = None, without_disclaimer: bool = False) -> QuerySet[SocialAccount]:
+    qs = SocialAccount.objects.select_related("councillor__authority").order_by(
+        "councillor__authority__name", "councillor__name", "platform", "handle"
+    )
+    if authority_id:
+        qs = qs.filter(councillor__authority_id=authority_id)
+    if without_disclaimer:
+        qs = qs.filter(has_disclaimer=False)
+    return qs
