@@ -91,13 +91,16 @@ def enqueue_batch(pks: list[int], *, size: int = 100) -> None:
         on_commit(lambda chunk=chunk: _enqueue(chunk), robust=True)
 
 
-def _enqueue(pks: list[int]) -> None:
+def _enqueue(pks: list[int]) -> bool:
+    """Hand a batch to the broker; False (and a warning) when the broker cannot take it."""
     from .tasks import deliver_email_batch
 
     try:
         deliver_email_batch.apply_async(args=[pks], retry=True)
     except Exception:  # the broker is down: the beat sweep will pick them up
         logger.warning("Could not enqueue email %s; the outbox sweep will send it.", pks, exc_info=True)
+        return False
+    return True
 
 
 def deliver(pk: int) -> bool:

@@ -70,6 +70,7 @@ def celery_worker():
     """A real worker of the project's app, consuming from the configured broker."""
     task_postrun.connect(_close_worker_connections, weak=False)
     celery_app.conf.task_always_eager = False
+    celery_app.control.purge()  # nothing left over from an earlier run may reach this worker
     with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
     task_postrun.disconnect(_close_worker_connections)
