@@ -3,6 +3,7 @@ delivered exactly once, even when the broker is down."""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -18,19 +19,25 @@ pytestmark = pytest.mark.django_db
 
 @contextmanager
 def _dead_broker():
-    """Point the project's Celery app at a port where nothing listens."""
+    """Point the project's Celery app at a port where nothing listens. (Celery reads the
+    CELERY_BROKER_URL environment variable before its own configuration, so set both.)"""
 
     def reset_pools():
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
-    previous = celery_app.conf.broker_url
+    dead = "redis://127.0.0.1:1/0"
+    previous, previous_env = celery_app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app.conf.broker_url = os.environ["CELERY_BROKER_URL"] = dead
     reset_pools()
     try:
         yield
     finally:
+        if previous_env is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
         celery_app.conf.broker_url = previous
         celery_app.conf.task_always_eager = True
         reset_pools()
