@@ -26,3 +26,10 @@ def test_it_shows_a_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_error_summary_links_land_on_the_first_checkbox(client, member_services):
+    response = client.post("/directory/invitations/new/", {"email": "new@council.example", "full_name": "New"})
+    page = response.content.decode()
+    assert 'href="#id_roles_1"' in page
+    assert 'id="id_roles_1"' in page
