@@ -24,7 +24,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-from bench.common import Results  # noqa: E402
+from bench.common import Results, reset_database  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -40,6 +40,7 @@ def main(argv: list[str]) -> int:
             module = importlib.import_module(f"bench.{module_info.name}")
             if hasattr(module, "run"):
                 print(f"… {module_info.name}", flush=True)
+                reset_database()
                 module.run(results)
     finally:
         teardown_databases(old_config, verbosity=0)

@@ -6,6 +6,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+from django.core.management.color import no_style
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -37,3 +38,23 @@ def measure_page(client: Client, url: str, *, repeat: int = 30) -> tuple[int, fl
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
     return len(queries), statistics.median(times)
+
+
+# Reference data that migrations create and every benchmark needs.
+_KEEP = {
+    "auth_group",
+    "auth_group_permissions",
+    "auth_permission",
+    "django_content_type",
+    "django_migrations",
+    "complaints_codeheading",
+    "complaints_legalconcern",
+    "council_cache",
+}
+
+
+def reset_database() -> None:
+    """Empty every table but the reference data, so each benchmark starts from nothing."""
+    tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t not in _KEEP]
+    statements = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
+    connection.ops.execute_sql_flush(statements)

@@ -4,6 +4,7 @@ SMTP server (aiosmtpd) that counts what arrives."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections import Counter
@@ -43,6 +44,8 @@ def _close_connections(**kwargs) -> None:
 
 
 def run(results: Results) -> None:
+    for noisy in ("mail.log", "celery", "council.notifications"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     authority = Authority.objects.create(name="Reminder Bench Council", slug="reminder-bench")
     Councillor.objects.bulk_create(
         Councillor(authority=authority, name=f"Bench Councillor {i}", email=f"bench{i}@reminders.example")

@@ -48,6 +48,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("may use the Django admin", default=False)
+    authority = models.ForeignKey(
+        "Authority",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="officers",
+        help_text="For officers and Independent Persons: the principal authority they serve. "
+        "Blank means every authority in this portal.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

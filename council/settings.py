@@ -213,6 +213,7 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "private"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
@@ -282,6 +283,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "protocol.tasks.send_protocol_reminders",
         "schedule": timedelta(minutes=15),
     },
+    "complaints.expire-drafts": {
+        "task": "complaints.tasks.expire_drafts",
+        "schedule": crontab(minute=20),
+    },
+    "complaints.daily-digest": {
+        "task": "complaints.tasks.send_daily_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "complaints.retention": {
+        "task": "complaints.tasks.anonymise_closed_cases",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "council.expire-invitations": {
         "task": "council.tasks.expire_invitations",
         "schedule": crontab(hour=3, minute=10),
@@ -291,6 +304,19 @@ CELERY_BEAT_SCHEDULE = {
 # --- Protocol acknowledgements ---------------------------------------------
 PROTOCOL_ACKNOWLEDGE_WITHIN_DAYS = env.int("PROTOCOL_ACKNOWLEDGE_WITHIN_DAYS", default=28)
 PROTOCOL_ESCALATE_AFTER_DAYS = env.int("PROTOCOL_ESCALATE_AFTER_DAYS", default=14)
+
+# --- Working days and complaints -------------------------------------------
+# england (England and Wales bank holidays), scotland or northern_ireland.
+WORKING_DAYS_NATION = env.str("WORKING_DAYS_NATION", default="england")
+COMPLAINTS_ACKNOWLEDGE_WITHIN = env.int("COMPLAINTS_ACKNOWLEDGE_WITHIN", default=5)
+COMPLAINTS_ASSESS_WITHIN = env.int("COMPLAINTS_ASSESS_WITHIN", default=20)
+COMPLAINTS_INVESTIGATE_WITHIN = env.int("COMPLAINTS_INVESTIGATE_WITHIN", default=120)
+COMPLAINTS_DECISION_NOTICE_WITHIN = env.int("COMPLAINTS_DECISION_NOTICE_WITHIN", default=5)
+COMPLAINTS_DRAFT_EXPIRES_DAYS = env.int("COMPLAINTS_DRAFT_EXPIRES_DAYS", default=7)
+COMPLAINTS_RETENTION_YEARS = env.int("COMPLAINTS_RETENTION_YEARS", default=3)
+COMPLAINTS_EVIDENCE_MAX_FILE_BYTES = env.int("COMPLAINTS_EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+COMPLAINTS_EVIDENCE_MAX_TOTAL_BYTES = env.int("COMPLAINTS_EVIDENCE_MAX_TOTAL_BYTES", default=50 * 1024 * 1024)
+COMPLAINTS_SAFEGUARDING_EMAILS = env.list("COMPLAINTS_SAFEGUARDING_EMAILS", default=["safeguarding@council.example"])
 
 # --- Forms and front end --------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
