@@ -90,8 +90,13 @@ class CouncillorFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose whether the councillor has a portal account"},
     )
 
+    # Beyond this many wards (a national directory), the ward and group lists show
+    # only the chosen authority's: thousands of options help nobody and slow the page.
+    MAX_UNFILTERED_OPTIONS = 200
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._limit_options_to_authority()
         # "All" is the radios' default, checked whether or not the query string names it.
         if self.is_bound:
             self.data = self.data.copy()
@@ -111,6 +116,20 @@ class CouncillorFilterForm(forms.Form):
             Field.radios("account", small=True),
             Submit("apply", "Apply filters", css_class="govuk-button--secondary"),
         )
+
+    def _limit_options_to_authority(self) -> None:
+        if Ward.objects.count() <= self.MAX_UNFILTERED_OPTIONS:
+            return
+        authority = str(self.data.get("authority", "")) if self.is_bound else ""
+        for name in ("ward", "political_group"):
+            field = self.fields[name]
+            if authority.isdigit():
+                field.queryset = field.queryset.filter(authority_id=int(authority))
+            else:
+                # Keep a value named in the address valid; offer nothing else until an authority is chosen.
+                chosen = str(self.data.get(name, "")) if self.is_bound else ""
+                field.queryset = field.queryset.filter(pk=int(chosen) if chosen.isdigit() else None)
+                field.help_text = "Choose an authority and apply the filters to choose from its list."
 
     def filters(self) -> CouncillorFilters:
         """The filters to apply: only the fields that were valid (the others are ignored)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -513,3 +514,20 @@ def test_setting_memberships_and_terms_is_audited_once_and_idempotent(member_ser
         services.set_term_of_office(
             actor=member_services, councillor=councillor, start_date=date(2024, 5, 2), end_date=date(2024, 5, 2)
         )
+
+
+def test_a_national_directory_offers_wards_of_the_chosen_authority_only(client, member_services, monkeypatch):
+    from council.forms import CouncillorFilterForm
+
+    monkeypatch.setattr(CouncillorFilterForm, "MAX_UNFILTERED_OPTIONS", 1)
+    one, other = CouncillorFactory(), CouncillorFactory()
+
+    def ward_options(url: str) -> str:
+        page = client.get(url).content.decode()
+        return re.search(r'<select name="ward".*?</select>', page, flags=re.S).group(0)
+
+    assert f'value="{one.ward.pk}"' not in ward_options("/directory/councillors/")
+    assert "Choose an authority and apply the filters" in client.get("/directory/councillors/").content.decode()
+    options = ward_options(f"/directory/councillors/?authority={one.authority.pk}")
+    assert f'value="{one.ward.pk}"' in options
+    assert f'value="{other.ward.pk}"' not in options
