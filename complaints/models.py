@@ -142,6 +142,8 @@ class Complaint(models.Model):
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["principal_authority", "stage", "due_date"], name="complaint_queue_idx"),
+            # The queue of an officer who serves every authority in the portal.
+            models.Index(fields=["stage", "due_date"], name="complaint_queue_all_idx"),
             models.Index(fields=["stage", "closed_at"], name="complaint_retention_idx"),
         ]
 

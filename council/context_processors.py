@@ -16,6 +16,8 @@ def site(request) -> dict:
         nav.append(("Protocol", reverse("protocol:current")))
     if user_can(user, Capability.VIEW_COMPLIANCE):
         nav.append(("Compliance", reverse("protocol:compliance")))
+    if user_can(user, Capability.HANDLE_COMPLAINTS):
+        nav.append(("Complaints", reverse("complaints:queue")))
     if user_can(user, Capability.VIEW_DIRECTORY):
         nav.append(("Councillors", reverse("council:councillor_list")))
     if user_can(user, Capability.INVITE_USERS):

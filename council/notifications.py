@@ -9,6 +9,7 @@ conditional UPDATE, so a message is never sent twice by two workers.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import uuid
@@ -42,7 +43,8 @@ def send_templated_email(
 
     ``key`` makes the send idempotent: a second call with the same key returns
     the first message and sends nothing new. ``attachments`` are dicts with
-    ``filename``, ``content`` (text) and ``mimetype``. With ``enqueue=False`` the
+    ``filename``, ``content`` (text) and ``mimetype``; binary content is passed
+    base64-encoded with ``"encoding": "base64"``. With ``enqueue=False`` the
     caller hands the messages to :func:`enqueue_batch` itself (bulk senders).
     """
     ctx = {"council_name": settings.COUNCIL_NAME, "site_url": settings.SITE_URL, **(context or {})}
@@ -178,5 +180,8 @@ def _build(message: OutboundEmail) -> EmailMultiAlternatives:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for item in message.attachments:
-        email.attach(item["filename"], item["content"], item.get("mimetype"))
+        content = item["content"]
+        if item.get("encoding") == "base64":  # binary content (a PDF) is stored base64-encoded in the JSON field
+            content = base64.b64decode(content)
+        email.attach(item["filename"], content, item.get("mimetype"))
     return email

@@ -4,6 +4,7 @@ holidays; Scotland and Northern Ireland have their own."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -37,14 +38,24 @@ def add_working_days(start: date, days: int, nation: str | None = None) -> date:
     return day
 
 
+@lru_cache(maxsize=8)
+def _weekday_holidays(nation: str) -> list[date]:
+    return sorted(day for day in _calendar(nation) if day.weekday() < 5)
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Weekdays from a fixed Monday up to and including ``day`` (arithmetic, no loop)."""
+    days = (day - date(2000, 1, 3)).days + 1
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + min(rest, 5)
+
+
 def working_days_between(start: date, end: date, nation: str | None = None) -> int:
-    """Working days after ``start`` up to and including ``end``; negative when ``end`` is earlier."""
+    """Working days after ``start`` up to and including ``end``; negative when ``end`` is earlier.
+    Counted arithmetically (queues call this for every row)."""
     if end == start:
         return 0
     sign, low, high = (1, start, end) if end > start else (-1, end, start)
-    count = 0
-    day = low
-    while day < high:
-        day += timedelta(days=1)
-        count += is_working_day(day, nation)
-    return sign * count
+    holidays_on_weekdays = _weekday_holidays(nation or settings.WORKING_DAYS_NATION)
+    skipped = bisect_right(holidays_on_weekdays, high) - bisect_right(holidays_on_weekdays, low)
+    return sign * (_weekdays_up_to(high) - _weekdays_up_to(low) - skipped)

@@ -9,13 +9,11 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size, Submit
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from council.forms import ByAuthorityChoiceField
 from council.models import Authority, PoliticalGroup, Ward
+from council.widgets import FastSelect
 
 from .models import SocialAccount, Version
 from .selectors import ComplianceFilters, Status
@@ -159,30 +157,6 @@ def _ignore_invalid(form: forms.Form) -> dict[str, Any]:
     """The valid fields of a filter form: a bad value in the address is reported and ignored."""
     form.is_valid()
     return getattr(form, "cleaned_data", {})
-
-
-class FastSelect(forms.Select):
-    """A select whose options are written in Python rather than through a template each: the
-    dashboard's lists of authorities run to hundreds, and a template per option made up most of
-    the page's time. The markup is the same as Django's own."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>', o["value"], " selected" if o["selected"] else "", o["label"]
-                )
-                for o in options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        # Every part above was escaped by format_html.
-        return mark_safe("".join(parts))
 
 
 class ComplianceFilterForm(forms.Form):

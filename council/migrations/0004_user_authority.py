@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('council', '0003_outbox_claim_token'),
+        ("council", "0003_outbox_claim_token"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='authority',
-            field=models.ForeignKey(blank=True, help_text='For officers and Independent Persons: the principal authority they serve. Blank means every authority in this portal.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='officers', to='council.authority'),
+            model_name="user",
+            name="authority",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="For officers and Independent Persons: the principal authority they serve. Blank means every authority in this portal.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="officers",
+                to="council.authority",
+            ),
         ),
     ]

@@ -170,6 +170,40 @@ EXPECTED: dict[str, dict[str, str]] = {
     "protocol:councillor_history": with_capability(Capability.VIEW_COMPLIANCE),
     "protocol:record_paper": with_capability(Capability.RECORD_ACKNOWLEDGEMENT),
     "protocol:declarations": with_capability(Capability.VIEW_COMPLIANCE),
+    # Complaints: anyone may complain, search councillors and report a safeguarding concern.
+    "complaints:start": PUBLIC,
+    "complaints:new": PUBLIC,
+    "complaints:councillor_search": PUBLIC,
+    "complaints:check_email": PUBLIC,
+    "complaints:wales": PUBLIC,
+    "complaints:safeguarding": PUBLIC,
+    # A complainant's private link: a token that names no complaint is not found, for everyone.
+    "complaints:track": everyone(NOTFOUND),
+    "complaints:track_withdraw": everyone(NOTFOUND),
+    # Decisions (case 999999 does not exist). Only the MO and deputies decide and send (an IP is
+    # refused before any lookup); the assigned IP may also read the notice and its PDF.
+    "complaints:case_decision": with_roles(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, allowed=NOTFOUND),
+    "complaints:decision_notice": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:decision_notice_pdf": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:decision_notice_send": with_roles(
+        Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, allowed=NOTFOUND
+    ),
+    # Case work: the triage queue, and a case (999999 does not exist, so those who may handle
+    # complaints get 404 before any other check; a councillor guessing ids gets 403).
+    "complaints:queue": with_capability(Capability.HANDLE_COMPLAINTS),
+    "complaints:case": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_transition": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_note": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_assign_ip": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_ip_view": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_conflict": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_confidentiality": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_legal_hold": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_letter": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:evidence_download": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    # The councillor complained about: their list (empty here), and no complaint 999999.
+    "complaints:my_cases": with_roles(Role.COUNCILLOR),
+    "complaints:my_case": with_roles(Role.COUNCILLOR, allowed=NOTFOUND),
 }
 
 

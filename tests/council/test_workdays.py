@@ -26,3 +26,13 @@ def test_working_days_skip_weekends_and_bank_holidays(start, days, expected, nat
 def test_counting_backwards_is_negative():
     assert working_days_between(date(2027, 1, 4), date(2026, 12, 23)) == -5
     assert not is_working_day(date(2026, 12, 25))
+
+
+def test_the_arithmetic_count_agrees_with_walking_the_calendar():
+    from datetime import timedelta
+
+    start = date(2025, 12, 1)
+    for offset in range(0, 400, 7):
+        end = start + timedelta(days=offset)
+        walked = sum(is_working_day(start + timedelta(days=i)) for i in range(1, offset + 1))
+        assert working_days_between(start, end) == walked
