@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from io import StringIO
 
 import pytest
@@ -146,3 +147,20 @@ def test_demo_logins_prints_no_password_in_production(settings):
     assert "https://portal.example/" in out.getvalue()
     assert DEMO_PASSWORD not in out.getvalue()
     assert "@demo.council.example" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_demo_gives_the_monitoring_officer_work_once():
+    from django.core.management import call_command
+
+    from complaints.models import Complaint, Stage
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    assert Complaint.objects.count() == 4
+    assert set(Complaint.objects.values_list("stage", flat=True)) == {
+        Stage.RECEIVED,
+        Stage.ACKNOWLEDGED,
+        Stage.ASSESSMENT,
+        Stage.INVESTIGATION,
+    }

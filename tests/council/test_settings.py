@@ -67,3 +67,17 @@ def test_email_goes_through_gov_uk_notify_when_a_key_is_set(settings):
     call = client.return_value.send_email_notification.call_args.kwargs
     assert call["email_address"] == "a@council.example"
     assert call["personalisation"]["subject"] == "Hello"
+
+
+def test_secret_links_are_redacted_in_logs():
+    import logging
+
+    from council.logging import RedactSecretLinks, redact
+
+    assert redact("GET /complaints/track/abc123XYZ/withdraw/ 404") == "GET /complaints/track/[redacted]/withdraw/ 404"
+    assert redact("/directory/invitation/tok-en_1/") == "/directory/invitation/[redacted]/"
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, "", 0, "Not Found: %s", ("/complaints/track/s3cret/",), None
+    )
+    RedactSecretLinks().filter(record)
+    assert "s3cret" not in record.getMessage()
