@@ -321,3 +321,29 @@ class LegalHoldForm(_Form):
 
     def clean_reason(self) -> str:
         return _required_text(self.cleaned_data.get("reason"), "Enter the reason")
+
+
+class DocumentForm(_Form):
+    """A document for the case file, checked like the complainant's evidence."""
+
+    file = forms.FileField(
+        label="Choose the document",
+        help_text="PDF, an image, plain text or an office document.",
+        error_messages={"required": "Choose a file to add", "empty": "The file is empty"},
+    )
+    description = forms.CharField(
+        label="What is it?",
+        help_text="For example: investigating officer's report, councillor's reply.",
+        max_length=300,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, action: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.layout = Layout(
+            Field("file"),
+            Field.text("description"),
+            Submit("add", "Add to the case file"),
+        )

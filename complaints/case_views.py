@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.core.files.storage import storages
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -35,6 +35,7 @@ from .case_forms import (
     AssignIndependentPersonForm,
     ConfidentialityForm,
     ConflictForm,
+    DocumentForm,
     IPViewForm,
     LegalHoldForm,
     NoteForm,
@@ -218,6 +219,27 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The note has been added to the timeline.")
             return _back_to_case(complaint, "timeline")
     return _form_page(request, complaint, form, title="Add an internal note")
+
+
+@capability_required(Capability.HANDLE_COMPLAINTS)
+@require_http_methods(["GET", "POST"])
+def case_document(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = _officer_case(request, pk)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_document(
+                actor=request.user,
+                complaint=complaint,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except (DomainError, ValidationError) as exc:
+            form.add_error("file", exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, "The document has been added to the case file.")
+            return _back_to_case(complaint, "evidence")
+    return _form_page(request, complaint, form, title="Add a document to the case file")
 
 
 @capability_required(Capability.HANDLE_COMPLAINTS)

@@ -189,6 +189,11 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Blank for the complainant's evidence; the officer for a document added to the case file.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

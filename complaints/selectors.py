@@ -17,7 +17,7 @@ from council.workdays import add_working_days, working_days_between
 from protocol.models import Acknowledgement, Version
 from protocol.services import DEFAULT_PROTOCOL_SLUG
 
-from .models import OPEN_STAGES, Complaint, Conflict, IPConsultation, Stage, TimelineEntry
+from .models import OPEN_STAGES, Complaint, Conflict, Evidence, IPConsultation, Stage, TimelineEntry
 from .permissions import CASE_OFFICERS, cases_for, councillor_cases_for
 
 QUEUE_PAGE_SIZE = 25
@@ -184,7 +184,7 @@ def case_detail(user, pk: int) -> Complaint:
             "headings",
             "legal_concerns",
             "posts",
-            "evidence",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
             Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor")),
             Prefetch("ip_consultations", queryset=IPConsultation.objects.select_related("independent_person")),
             Prefetch("conflicts", queryset=Conflict.objects.select_related("user", "recorded_by")),

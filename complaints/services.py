@@ -20,7 +20,7 @@ from council.roles import Role, user_roles
 from council.services import DomainError
 from council.workdays import add_working_days, working_days_between
 
-from .models import Complaint, Conflict, Decision, IPConsultation, Post, Stage, TimelineEntry
+from .models import Complaint, Conflict, Decision, Evidence, IPConsultation, Post, Stage, TimelineEntry
 from .workflow import ACTIONS, COMPLAINANT, DEADLINE_LABELS, DEADLINES
 
 WALES_MESSAGE = (
@@ -402,3 +402,27 @@ def set_legal_hold(*, actor, complaint: Complaint, hold: bool, reason: str) -> C
     _timeline(complaint, actor=actor, kind=TimelineEntry.Kind.OTHER, summary=summary, text=reason)
     log_action(actor=actor, action="complaint.legal_hold", obj=complaint, summary=summary)
     return complaint
+
+
+def add_document(*, actor, complaint: Complaint, upload, description: str = "") -> Evidence:
+    """Add a document to the case file (an investigator's report, a reply from the
+    councillor …). The file is checked like the complainant's evidence; if saving fails,
+    nothing is left on disk."""
+    from . import uploads
+
+    checked = uploads.check_upload(upload)
+    with uploads.removed_if_failed() as saved, transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        uploads.check_total(complaint, checked.size)
+        document = uploads.store(complaint=complaint, checked=checked, post=None, saved=saved)
+        document.uploaded_by, document.description = actor, description.strip()[:300]
+        document.save(update_fields=["uploaded_by", "description"])
+        _timeline(
+            complaint,
+            actor=actor,
+            kind=TimelineEntry.Kind.EVIDENCE,
+            summary=f"Document added: {document.original_name}",
+            text=document.description,
+        )
+        log_action(actor=actor, action="complaint.document_added", obj=complaint, summary=document.original_name)
+    return document

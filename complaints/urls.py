@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case, name="case"),
     path("cases/<int:pk>/actions/<slug:action>/", views.case_transition, name="case_transition"),
     path("cases/<int:pk>/notes/", views.case_note, name="case_note"),
+    path("cases/<int:pk>/documents/", views.case_document, name="case_document"),
     path("cases/<int:pk>/independent-person/", views.case_assign_ip, name="case_assign_ip"),
     path("cases/<int:pk>/views/<int:consultation>/", views.case_ip_view, name="case_ip_view"),
     path("cases/<int:pk>/conflicts/", views.case_conflict, name="case_conflict"),

@@ -7,6 +7,7 @@ from .case_views import (  # noqa: F401
     case_assign_ip,
     case_confidentiality,
     case_conflict,
+    case_document,
     case_ip_view,
     case_legal_hold,
     case_letter,

@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.tasks.anonymise_closed_cases",
         "schedule": crontab(hour=2, minute=30),
     },
+    "training.reminders": {
+        "task": "training.tasks.send_training_reminders",
+        "schedule": timedelta(minutes=15),
+    },
     "council.expire-invitations": {
         "task": "council.tasks.expire_invitations",
         "schedule": crontab(hour=3, minute=10),
@@ -321,8 +325,10 @@ COMPLAINTS_EVIDENCE_MAX_FILE_BYTES = env.int("COMPLAINTS_EVIDENCE_MAX_FILE_BYTES
 COMPLAINTS_EVIDENCE_MAX_TOTAL_BYTES = env.int("COMPLAINTS_EVIDENCE_MAX_TOTAL_BYTES", default=50 * 1024 * 1024)
 COMPLAINTS_SAFEGUARDING_EMAILS = env.list("COMPLAINTS_SAFEGUARDING_EMAILS", default=["safeguarding@council.example"])
 
+# --- Training ---------------------------------------------------------------
+TRAINING_MANDATORY_DUE_SOON_DAYS = env.int("TRAINING_MANDATORY_DUE_SOON_DAYS", default=30)
+
 # --- Forms and front end --------------------------------------------------
-FORMS_URLFIELD_ASSUME_HTTPS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
