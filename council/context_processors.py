@@ -16,6 +16,10 @@ def site(request) -> dict:
         nav.append(("Protocol", reverse("protocol:current")))
     if user_can(user, Capability.VIEW_COMPLIANCE):
         nav.append(("Compliance", reverse("protocol:compliance")))
+    if user_can(user, Capability.MANAGE_TRAINING):
+        nav.append(("Training", reverse("training:course_list")))
+    elif Role.COUNCILLOR in roles:
+        nav.append(("Training", reverse("training:sessions")))
     if user_can(user, Capability.HANDLE_COMPLAINTS):
         nav.append(("Complaints", reverse("complaints:queue")))
     if user_can(user, Capability.VIEW_DIRECTORY):

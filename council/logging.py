@@ -1,12 +1,13 @@
-"""Keep secret links out of logs: a complainant's private tracking link and an
-invitation link are bearer tokens, so request logs show them redacted."""
+"""Keep secret links out of logs: a complainant's private tracking link, an invitation
+link and a councillor's training calendar feed are bearer tokens, so request logs show them redacted."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
-_SECRET_PATHS = re.compile(r"(/complaints/track/|/directory/invitation/)[^/\s\"?]+")
+_SECRET_PATHS = re.compile(r"(/complaints/track/|/directory/invitation/|/training/calendar/)[^/\s\"?]+")
 
 
 def redact(text: str) -> str:
@@ -18,9 +19,10 @@ class RedactSecretLinks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(str(record.msg))
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.args, Mapping):  # "%(name)s"-style arguments stay a mapping
+            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
             record.request = None  # the request object would print the full path

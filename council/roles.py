@@ -44,6 +44,7 @@ class Capability(models.TextChoices):
     VIEW_COMPLIANCE = "view_compliance", "See who has acknowledged the protocol, and declared accounts"
     RECORD_ACKNOWLEDGEMENT = "record_acknowledgement", "Record a councillor's signed paper acknowledgement"
     HANDLE_COMPLAINTS = "handle_complaints", "Work on code of conduct complaints (the triage queue and cases)"
+    MANAGE_TRAINING = "manage_training", "Run councillor training: courses, sessions, bookings, attendance, records"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -64,6 +65,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
         {Role.MEMBER_SERVICES, Role.ADMINISTRATOR, Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER}
     ),
     Capability.RECORD_ACKNOWLEDGEMENT: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
+    Capability.MANAGE_TRAINING: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
     # Independent Persons see only the cases they are assigned to (complaints.permissions).
     Capability.HANDLE_COMPLAINTS: frozenset(
         {Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, Role.INDEPENDENT_PERSON}

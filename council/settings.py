@@ -331,6 +331,8 @@ TRAINING_MANDATORY_DUE_SOON_DAYS = env.int("TRAINING_MANDATORY_DUE_SOON_DAYS", d
 # --- Forms and front end --------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
+# council.widgets.FastSelect is a select: give it GOV.UK's select class.
+CRISPY_CLASS_CONVERTERS = {"fastselect": "govuk-select"}
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Security -------------------------------------------------------------

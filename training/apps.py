@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = "Councillor training"
+
+    def ready(self) -> None:
+        # Importing registers the home and profile panels (councillors' and Member Services').
+        from . import manage_panels, panels  # noqa: F401

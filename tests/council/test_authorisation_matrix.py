@@ -194,6 +194,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "complaints:case": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_transition": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_note": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    "complaints:case_document": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_assign_ip": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_ip_view": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_conflict": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
@@ -204,6 +205,36 @@ EXPECTED: dict[str, dict[str, str]] = {
     # The councillor complained about: their list (empty here), and no complaint 999999.
     "complaints:my_cases": with_roles(Role.COUNCILLOR),
     "complaints:my_case": with_roles(Role.COUNCILLOR, allowed=NOTFOUND),
+    # Training for councillors: sessions for anyone signed in (session 999999 does not exist).
+    "training:sessions": signed_in(),
+    "training:session_detail": signed_in(NOTFOUND),
+    "training:session_ics": signed_in(NOTFOUND),
+    # A councillor's own actions take POST only; the matrix's councillor is not linked, so their
+    # own pages explain that Member Services must link the account (200).
+    "training:book": with_roles(Role.COUNCILLOR, allowed=NOT_ALLOWED),
+    "training:cancel_booking": with_roles(Role.COUNCILLOR, allowed=NOT_ALLOWED),
+    "training:register_interest": with_roles(Role.COUNCILLOR, allowed=NOT_ALLOWED),
+    "training:my_training": with_roles(Role.COUNCILLOR),
+    "training:calendar_settings": with_roles(Role.COUNCILLOR),
+    # The private calendar feed: a token that names no councillor is not found, for everyone.
+    "training:calendar_feed": everyone(NOTFOUND),
+    # Member Services' training pages (course, session and councillor 999999 do not exist).
+    "training:course_list": with_capability(Capability.MANAGE_TRAINING),
+    "training:course_create": with_capability(Capability.MANAGE_TRAINING),
+    "training:course_detail": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:course_edit": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:session_create": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:course_interest": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:session_edit": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:session_cancel": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:session_bookings": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:attendance": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:councillor_record": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:record_add": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:matrix": with_capability(Capability.MANAGE_TRAINING),
+    "training:matrix_csv": with_capability(Capability.MANAGE_TRAINING),
+    "training:committees": with_capability(Capability.MANAGE_TRAINING),
+    "training:emails_sent": with_capability(Capability.MANAGE_TRAINING),
 }
 
 

@@ -81,3 +81,8 @@ def test_secret_links_are_redacted_in_logs():
     )
     RedactSecretLinks().filter(record)
     assert "s3cret" not in record.getMessage()
+    # Celery logs with a mapping of arguments: it must stay a mapping.
+    record = logging.LogRecord("celery", logging.INFO, "", 0, "Task %(name)s done", None, None)
+    record.args = {"name": "/training/calendar/tok/"}
+    RedactSecretLinks().filter(record)
+    assert record.getMessage() == "Task /training/calendar/[redacted]/ done"
