@@ -44,6 +44,7 @@ class QueueFilterForm(_Form):
         label="Stage",
         required=False,
         help_text="Choosing a stage shows its cases, open or closed.",
+        widget=FastSelect(attrs={"class": "govuk-select", "aria-describedby": "id_stage_hint"}),
         error_messages={"invalid_choice": "Choose a stage from the list"},
     )
     authority = forms.ModelChoiceField(
@@ -51,7 +52,7 @@ class QueueFilterForm(_Form):
         queryset=Authority.objects.none(),
         required=False,
         empty_label="Any authority",
-        widget=FastSelect,
+        widget=FastSelect(attrs={"class": "govuk-select"}),
         error_messages={"invalid_choice": "Choose an authority from the list"},
     )
     status = forms.ChoiceField(
