@@ -164,3 +164,16 @@ def test_load_demo_gives_the_monitoring_officer_work_once():
         Stage.ASSESSMENT,
         Stage.INVESTIGATION,
     }
+
+
+@pytest.mark.django_db
+def test_load_demo_sets_up_training_once():
+    from django.core.management import call_command
+
+    from training.models import Booking, Course, Session
+
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    assert Course.objects.count() == 3
+    assert Session.objects.count() == 3
+    assert Booking.objects.filter(status=Booking.Status.BOOKED).exists()

@@ -164,8 +164,9 @@ class Command(BaseCommand):
             if self.stats["created"] or self.stats["updated"]:
                 log_action(actor=None, action="demo.loaded", summary="Loaded demonstration data", **self.stats)
         self._load_protocol()
-        if "load_demo_complaints" in get_commands():
-            call_command("load_demo_complaints", stdout=self.stdout)
+        for extra in ("load_demo_complaints", "load_demo_training"):
+            if extra in get_commands():
+                call_command(extra, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {self.stats['created']} created, {self.stats['updated']} updated, "
