@@ -123,6 +123,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "pagination": _pagination(request, page),
             "filtered": bool(request.GET.keys() - {"page"}),
             "filters": filters,
+            "officer": is_case_officer(request.user),
         },
     )
 

@@ -33,6 +33,9 @@ urlpatterns = [
     path("cases/<int:pk>/decision-notice/", views.decision_notice, name="decision_notice"),
     path("cases/<int:pk>/decision-notice.pdf", views.decision_notice_pdf, name="decision_notice_pdf"),
     path("cases/<int:pk>/decision-notice/send/", views.decision_notice_send, name="decision_notice_send"),
+    # Reports: the register (Monitoring Officer and deputies) and the annual report (no personal data).
+    path("reports/register/", views.report_register, name="report_register"),
+    path("reports/annual/", views.report_annual, name="report_annual"),
     # A councillor: complaints about them that they have been told of.
     path("about-you/", views.my_cases, name="my_cases"),
     path("about-you/<int:pk>/", views.my_case, name="my_case"),

@@ -34,3 +34,4 @@ from .intake_views import (  # noqa: F401
     track_withdraw,
     wales,
 )
+from .report_views import report_annual, report_register  # noqa: F401

@@ -26,6 +26,8 @@ def site(request) -> dict:
         nav.append(("Councillors", reverse("council:councillor_list")))
     if user_can(user, Capability.INVITE_USERS):
         nav.append(("Invitations", reverse("council:invitation_list")))
+    if user_can(user, Capability.VIEW_REPORTS):
+        nav.append(("Reports", reverse("complaints:report_annual")))
     if user.is_authenticated:
         nav.append(("Your account", reverse("account_change_password")))
     path = request.path

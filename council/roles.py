@@ -45,6 +45,7 @@ class Capability(models.TextChoices):
     RECORD_ACKNOWLEDGEMENT = "record_acknowledgement", "Record a councillor's signed paper acknowledgement"
     HANDLE_COMPLAINTS = "handle_complaints", "Work on code of conduct complaints (the triage queue and cases)"
     MANAGE_TRAINING = "manage_training", "Run councillor training: courses, sessions, bookings, attendance, records"
+    VIEW_REPORTS = "view_reports", "See reports without personal data (the standards annual report)"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -66,6 +67,15 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     ),
     Capability.RECORD_ACKNOWLEDGEMENT: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
     Capability.MANAGE_TRAINING: frozenset({Role.MEMBER_SERVICES, Role.ADMINISTRATOR}),
+    Capability.VIEW_REPORTS: frozenset(
+        {
+            Role.REPORT_VIEWER,
+            Role.MONITORING_OFFICER,
+            Role.DEPUTY_MONITORING_OFFICER,
+            Role.MEMBER_SERVICES,
+            Role.ADMINISTRATOR,
+        }
+    ),
     # Independent Persons see only the cases they are assigned to (complaints.permissions).
     Capability.HANDLE_COMPLAINTS: frozenset(
         {Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, Role.INDEPENDENT_PERSON}

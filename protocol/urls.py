@@ -32,6 +32,7 @@ urlpatterns = [
     path("manage/sections/<int:pk>/move/", views.section_move, name="section_move"),
     path("compliance/", views.compliance, name="compliance"),
     path("compliance.csv", views.compliance_csv, name="compliance_csv"),
+    path("compliance.pdf", views.compliance_pdf, name="compliance_pdf"),
     path("compliance/councillors/<int:pk>/", views.councillor_history, name="councillor_history"),
     path("compliance/councillors/<int:pk>/paper/", views.record_paper, name="record_paper"),
     path("declarations/", views.declarations, name="declarations"),

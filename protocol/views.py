@@ -31,3 +31,4 @@ from .page_views import (  # noqa: F401  public pages, comparisons and the draft
     version_detail,
     version_list,
 )
+from .report_views import compliance_pdf  # noqa: F401  the compliance report as a PDF

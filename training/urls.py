@@ -28,10 +28,13 @@ urlpatterns = [
     path("manage/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("manage/sessions/<int:pk>/bookings/", views.session_bookings, name="session_bookings"),
     path("manage/sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("manage/sessions/<int:pk>/attendance.pdf", views.attendance_pdf, name="attendance_pdf"),
     path("manage/councillors/<int:pk>/", views.councillor_record, name="councillor_record"),
     path("manage/councillors/<int:pk>/add-record/", views.record_add, name="record_add"),
+    path("manage/councillors/<int:pk>/record.pdf", views.record_pdf, name="record_pdf"),
     path("manage/matrix/", views.matrix, name="matrix"),
     path("manage/matrix.csv", views.matrix_csv, name="matrix_csv"),
+    path("manage/matrix.pdf", views.matrix_pdf, name="matrix_pdf"),
     path("manage/committees/", views.committees, name="committees"),
     path("manage/emails/", views.emails_sent, name="emails_sent"),
 ]

@@ -31,3 +31,4 @@ from .manage_views import (  # noqa: F401
     session_create,
     session_edit,
 )
+from .report_views import attendance_pdf, matrix_pdf, record_pdf  # noqa: F401

@@ -167,6 +167,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Compliance.
     "protocol:compliance": with_capability(Capability.VIEW_COMPLIANCE),
     "protocol:compliance_csv": with_capability(Capability.VIEW_COMPLIANCE),
+    "protocol:compliance_pdf": with_capability(Capability.VIEW_COMPLIANCE),
     "protocol:councillor_history": with_capability(Capability.VIEW_COMPLIANCE),
     "protocol:record_paper": with_capability(Capability.RECORD_ACKNOWLEDGEMENT),
     "protocol:declarations": with_capability(Capability.VIEW_COMPLIANCE),
@@ -203,6 +204,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "complaints:case_letter": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:evidence_download": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     # The councillor complained about: their list (empty here), and no complaint 999999.
+    # Complaint reports: the register names people (the MO and deputies only); the annual report does not.
+    "complaints:report_register": with_roles(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER),
+    "complaints:report_annual": with_capability(Capability.VIEW_REPORTS),
     "complaints:my_cases": with_roles(Role.COUNCILLOR),
     "complaints:my_case": with_roles(Role.COUNCILLOR, allowed=NOTFOUND),
     # Training for councillors: sessions for anyone signed in (session 999999 does not exist).
@@ -233,6 +237,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "training:record_add": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
     "training:matrix": with_capability(Capability.MANAGE_TRAINING),
     "training:matrix_csv": with_capability(Capability.MANAGE_TRAINING),
+    "training:matrix_pdf": with_capability(Capability.MANAGE_TRAINING),
+    "training:attendance_pdf": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
+    "training:record_pdf": with_capability(Capability.MANAGE_TRAINING, allowed=NOTFOUND),
     "training:committees": with_capability(Capability.MANAGE_TRAINING),
     "training:emails_sent": with_capability(Capability.MANAGE_TRAINING),
 }

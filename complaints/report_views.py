@@ -1,0 +1,278 @@
+"""Complaint reports: the Monitoring Officer's register and the standards annual report.
+
+Each is an HTML page first, with the same content as a PDF (``?format=pdf``) and a CSV
+(``?format=csv``). The register names councillors, so it is for the Monitoring Officer and
+deputies only, and lists only the cases ``cases_for`` lets them see (a conflicted officer's
+cases stay hidden). The annual report holds counts only, for anyone who may see reports.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from council.access import capability_required, role_required
+from council.audit import log_action
+from council.roles import Capability, Role
+
+from . import reports
+from .models import Stage
+
+# Shown on the page; the CSV and PDF carry every row up to the PDF limit.
+REGISTER_PAGE_ROWS = 200
+# A PDF is made while the person waits: beyond this, they narrow the period (or take the CSV).
+REGISTER_PDF_MAX_ROWS = 5000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet cell that cannot start a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _ReportDateField(DateInputField):
+    """An optional date input whose impossible dates get a message for people, not Python's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("require_all_fields", False)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.error_messages["incomplete"] = "Enter the date as a day, month and year"
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except (forms.ValidationError, ValueError, OverflowError) as exc:
+            raise forms.ValidationError("The date must be a real date, like 1 4 2025") from exc
+
+
+class PeriodForm(forms.Form):
+    """A period by date received. Filters come by GET, so errors appear on the same page."""
+
+    date_from = _ReportDateField(label="Received from", help_text="For example, 1 4 2025")
+    date_to = _ReportDateField(label="Received up to and including", help_text="For example, 31 3 2026")
+
+    def __init__(self, *args: Any, default: reports.Period | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *self.layout_fields(), Submit("apply", "Apply", css_class="govuk-button--secondary")
+        )
+
+    def layout_fields(self) -> list:
+        return [
+            Fieldset(Field("date_from"), Field("date_to"), legend="Period", legend_size=Size.SMALL),
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end of the period must be the same as or after the start")
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+                self.add_error(name, "Enter a date between 2000 and 2100")
+        return data
+
+    def period(self) -> reports.Period | None:
+        """The chosen period (call after ``is_valid``); open ends take the default or no limit."""
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        if self.default is not None:
+            return reports.Period(start or self.default.start, end or self.default.end)
+        if start or end:
+            return reports.Period(start or date(2000, 1, 1), end or date(2100, 12, 31))
+        return None
+
+
+class RegisterFilterForm(PeriodForm):
+    stage = forms.ChoiceField(
+        label="Stage",
+        required=False,
+        choices=[("", "Any stage"), *[(value, label) for value, label in Stage.choices if value != Stage.DRAFT]],
+        error_messages={"invalid_choice": "Choose a stage from the list"},
+    )
+
+    def layout_fields(self) -> list:
+        return [*super().layout_fields(), Field.select("stage")]
+
+
+def _bound(request: HttpRequest) -> bool:
+    # An export is bound too, so an error about it (too many rows) can be added to the form.
+    return any(key in request.GET for key in ("date_from_0", "date_to_0", "stage", "apply", "format"))
+
+
+def _filename(stem: str, extension: str) -> str:
+    return f'attachment; filename="{stem}-{timezone.localdate():%Y-%m-%d}.{extension}"'
+
+
+def _pdf_response(template_name: str, context: dict, stem: str) -> HttpResponse:
+    from council.pdf import render_pdf  # WeasyPrint is slow to import: only where a PDF is made
+
+    response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
+    response["Content-Disposition"] = _filename(stem, "pdf")
+    return response
+
+
+# --- The register ---------------------------------------------------------------------------------
+
+
+@role_required(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)
+def report_register(request: HttpRequest) -> HttpResponse:
+    """The register of complaints the officer may see, filtered by period received and stage."""
+    form = RegisterFilterForm(request.GET if _bound(request) else None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "complaints/report_register.html", {"form": form, "rows": [], "total": 0})
+    period = form.period() if form.is_bound else None
+    stage = form.cleaned_data.get("stage", "") if form.is_bound else ""
+    cases = reports.register_cases(request.user, period=period, stage=stage)
+    export = request.GET.get("format", "")
+    if export == "csv":
+        return _register_csv(request, cases)
+    if export == "pdf":
+        total = cases.count()
+        if total > REGISTER_PDF_MAX_ROWS:
+            form.add_error(
+                None,
+                f"The register has {total:,} complaints for these filters. A PDF can hold up to "
+                f"{REGISTER_PDF_MAX_ROWS:,}: choose a shorter period, or download the CSV.",
+            )
+        else:
+            return _register_pdf(request, cases, period, stage)
+    total = cases.count()
+    context = {
+        "form": form,
+        "rows": reports.register_rows(cases, limit=REGISTER_PAGE_ROWS),
+        "total": total,
+        "query": request.GET.copy(),
+        "csv_query": _with_format(request, "csv"),
+        "pdf_query": _with_format(request, "pdf"),
+    }
+    return render(request, "complaints/report_register.html", context)
+
+
+def _with_format(request: HttpRequest, export: str) -> str:
+    query = request.GET.copy()
+    query["format"] = export
+    return query.urlencode()
+
+
+def _log_export(request: HttpRequest, export: str, count: int) -> None:
+    # Personal data leaving the portal: say who took it.
+    log_action(
+        actor=request.user,
+        action="complaints.register_exported",
+        summary=f"Exported the complaint register as {export} ({count} rows)",
+        format=export,
+        rows=count,
+    )
+
+
+def _register_csv(request: HttpRequest, cases) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _filename("complaint-register", "csv")
+    writer = csv.writer(response)
+    writer.writerow(["Reference", "Received", "Councillors", "Principal authority", "Stage", "Outcome", "Closed"])
+    rows = reports.register_rows(cases)
+    for row in rows:
+        writer.writerow(
+            [
+                _cell(row["reference"]),
+                row["received"].isoformat() if row["received"] else "",
+                _cell("; ".join(row["councillors"])),
+                _cell(row["principal_authority__name"]),
+                row["stage_label"],
+                row["outcome"],
+                row["closed"].isoformat() if row["closed"] else "",
+            ]
+        )
+    _log_export(request, "csv", len(rows))
+    return response
+
+
+def register_pdf_context(rows: list[dict], period: reports.Period | None, stage: str) -> dict:
+    return {
+        "title": "Complaint register",
+        "rows": rows,
+        "period": period,
+        "stage_label": reports.STAGE_LABELS.get(stage, ""),
+        "generated": timezone.localtime(),
+    }
+
+
+def _register_pdf(request: HttpRequest, cases, period: reports.Period | None, stage: str) -> HttpResponse:
+    rows = reports.register_rows(cases)
+    _log_export(request, "pdf", len(rows))
+    return _pdf_response("pdf/complaint_register.html", register_pdf_context(rows, period, stage), "complaint-register")
+
+
+# --- The annual report ------------------------------------------------------------------------------
+
+
+@capability_required(Capability.VIEW_REPORTS)
+def report_annual(request: HttpRequest) -> HttpResponse:
+    """The standards annual report for a period (by default the last full financial year)."""
+    default = reports.last_financial_year()
+    form = PeriodForm(request.GET if _bound(request) else None, default=default)
+    if form.is_bound and not form.is_valid():
+        return render(request, "complaints/report_annual.html", {"form": form, "report": None})
+    report = reports.annual_report(form.period() if form.is_bound else default)
+    export = request.GET.get("format", "")
+    if export == "pdf":
+        return _pdf_response("pdf/annual_report.html", annual_pdf_context(report), "annual-report")
+    if export == "csv":
+        return _annual_csv(report)
+    context = {
+        "form": form,
+        "report": report,
+        "csv_query": _with_format(request, "csv"),
+        "pdf_query": _with_format(request, "pdf"),
+    }
+    return render(request, "complaints/report_annual.html", context)
+
+
+def annual_pdf_context(report: dict) -> dict:
+    tables = [
+        ("By authority", "Authority", report["by_authority"]),
+        ("By Code of Conduct heading (a complaint may cite more than one)", "Heading", report["by_heading"]),
+        ("By outcome", "Outcome", report["by_outcome"]),
+    ]
+    return {"title": "Standards annual report", "tables": tables, **report}
+
+
+def _annual_csv(report: dict) -> HttpResponse:
+    """Every table of the report in one sheet: (table, item, value) rows."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _filename("standards-annual-report", "csv")
+    writer = csv.writer(response)
+    writer.writerow(["Table", "Item", "Complaints"])
+    writer.writerow(["Period", str(report["period"]), report["total"]])
+    for month, count in report["by_month"]:
+        writer.writerow(["By month received", f"{month:%B %Y}", count])
+    for table, key in (
+        ("By authority", "by_authority"),
+        ("By Code heading", "by_heading"),
+        ("By outcome", "by_outcome"),
+    ):
+        for label, count in report[key]:
+            writer.writerow([table, _cell(label), count])
+    for timing in report["timings"]:
+        median = "" if timing.median is None else timing.median
+        share = "" if timing.percent_within is None else f"{timing.percent_within}%"
+        writer.writerow([f"{timing.name} (target {timing.target} working days)", "Measured", timing.measured])
+        writer.writerow([f"{timing.name} (target {timing.target} working days)", "Median working days", median])
+        writer.writerow([f"{timing.name} (target {timing.target} working days)", "Within target", share])
+    return response
