@@ -447,8 +447,13 @@ def _matrix_for(request: HttpRequest) -> tuple[MatrixFilterForm, dict, object]:
 @capability_required(Capability.MANAGE_TRAINING)
 def matrix(request: HttpRequest) -> HttpResponse:
     """Councillors by mandatory courses, with what is outstanding and overdue."""
-    form, filters, grid = _matrix_for(request)
-    page = _get_page(request, Paginator(grid.rows, MATRIX_PAGE_SIZE))
+    chosen = any(k in request.GET for k in ("authority", "political_group", "committee"))
+    form = MatrixFilterForm(request.GET if chosen else None)
+    filters = form.filters()
+    # Work out the matrix for the councillors on this page only (the CSV has everyone).
+    page = _get_page(request, Paginator(mandatory.councillors_for(filters), MATRIX_PAGE_SIZE))
+    grid = mandatory.matrix({**filters, "councillors": [c.pk for c in page.object_list]})
+    page.object_list = grid.rows
     query = urlencode({k: v.pk for k, v in filters.items()})
     return render(
         request,
