@@ -244,8 +244,8 @@ def test_the_register_downloads_as_a_tagged_pdf(client, login):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
-    # pypdf is not installed in this project, and the download's object streams are compressed: the
-    # structure is checked in the same document written uncompressed, the text in its laid-out boxes.
+    # The download is opened with pypdf in test_report_pdf_pypdf.py; here the tag names are checked in
+    # the same document written uncompressed, and the text in its laid-out boxes.
     rows = reports.register_rows(Complaint.objects.all())
     document = pdf.render_document("pdf/complaint_register.html", report_views.register_pdf_context(rows, None, ""))
     assert document.metadata.title == "Complaint register"
