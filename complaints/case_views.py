@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.core.files.storage import storages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from council.access import capability_required, role_required
 from council.audit import log_action
+from council.pagination import get_page, pagination
 from council.roles import Capability, Role, user_roles
 from council.services import DomainError
 
@@ -61,30 +62,6 @@ def _officer_case(request: HttpRequest, pk: int) -> Complaint:
     return complaint
 
 
-def _page_link(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = number
-    return "?" + query.urlencode()
-
-
-def _pagination(request: HttpRequest, page: Page) -> dict | None:
-    """Links for the GOV.UK pagination component (council/includes/pagination.html)."""
-    paginator = page.paginator
-    if paginator.num_pages <= 1:
-        return None
-    items: list[dict[str, Any]] = []
-    for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "href": _page_link(request, number), "current": number == page.number})
-    return {
-        "items": items,
-        "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
-    }
-
-
 def _form_page(
     request: HttpRequest, complaint: Complaint, form, *, title: str, intro: str = "", **extra
 ) -> HttpResponse:
@@ -109,10 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, authorities=authorities)
     filters = selectors.QueueFilters(**form.filters())
     paginator = Paginator(selectors.queue_for(request.user, filters), selectors.QUEUE_PAGE_SIZE)
-    asked = request.GET.get("page") or "1"
-    page = paginator.get_page(asked)
-    if asked != str(page.number):
-        messages.info(request, f"There is no page {asked[:20]} of the list. You are looking at page {page.number}.")
+    page = get_page(request, paginator)
     selectors.annotate_rows(page.object_list)
     return render(
         request,
@@ -120,7 +94,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination(request, page),
             "filtered": bool(request.GET.keys() - {"page"}),
             "filters": filters,
             "officer": is_case_officer(request.user),

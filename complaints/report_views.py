@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from council.access import capability_required, role_required
 from council.audit import log_action
+from council.exports import safe_cell
 from council.roles import Capability, Role
 
 from . import reports
@@ -31,13 +32,6 @@ from .models import Stage
 REGISTER_PAGE_ROWS = 200
 # A PDF is made while the person waits: beyond this, they narrow the period (or take the CSV).
 REGISTER_PDF_MAX_ROWS = 5000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    """A spreadsheet cell that cannot start a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 class _ReportDateField(DateInputField):
@@ -190,10 +184,10 @@ def _register_csv(request: HttpRequest, cases) -> HttpResponse:
     for row in rows:
         writer.writerow(
             [
-                _cell(row["reference"]),
+                safe_cell(row["reference"]),
                 row["received"].isoformat() if row["received"] else "",
-                _cell("; ".join(row["councillors"])),
-                _cell(row["principal_authority__name"]),
+                safe_cell("; ".join(row["councillors"])),
+                safe_cell(row["principal_authority__name"]),
                 row["stage_label"],
                 row["outcome"],
                 row["closed"].isoformat() if row["closed"] else "",
@@ -268,7 +262,7 @@ def _annual_csv(report: dict) -> HttpResponse:
         ("By outcome", "by_outcome"),
     ):
         for label, count in report[key]:
-            writer.writerow([table, _cell(label), count])
+            writer.writerow([table, safe_cell(label), count])
     for timing in report["timings"]:
         median = "" if timing.median is None else timing.median
         share = "" if timing.percent_within is None else f"{timing.percent_within}%"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -11,44 +11,11 @@ from . import selectors, services
 from .access import capability_required
 from .forms import CouncillorFilterForm, CouncillorForm
 from .models import Councillor
+from .pagination import get_page, pagination
 from .registry import councillor_panels
 from .roles import Capability, user_can
 
 PAGE_SIZE = 50
-
-
-def _page_link(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return "?" + query.urlencode()
-
-
-def _pagination(request: HttpRequest, page: Page) -> dict | None:
-    """Links for the GOV.UK pagination component: first, last, and the pages
-    around the current one, with ellipses between."""
-    paginator = page.paginator
-    if paginator.num_pages <= 1:
-        return None
-    items = []
-    for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "href": _page_link(request, number), "current": number == page.number})
-    return {
-        "items": items,
-        "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
-    }
-
-
-def _get_page(request: HttpRequest, paginator: Paginator) -> Page:
-    """The page asked for; a page that does not exist gets the nearest one and a message."""
-    asked = request.GET.get("page") or "1"
-    page = paginator.get_page(asked)
-    if asked != str(page.number):
-        messages.info(request, f"There is no page {asked[:20]} of the list. You are looking at page {page.number}.")
-    return page
 
 
 @capability_required(Capability.VIEW_DIRECTORY)
@@ -56,14 +23,14 @@ def councillor_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the councillors of every authority."""
     form = CouncillorFilterForm(request.GET or None)
     councillors = selectors.search_councillors(form.filters())
-    page = _get_page(request, Paginator(councillors, PAGE_SIZE))
+    page = get_page(request, Paginator(councillors, PAGE_SIZE))
     return render(
         request,
         "council/councillor_list.html",
         {
             "form": form,
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination(request, page),
             "filtered": bool(request.GET.keys() - {"page"}),
             "can_manage": user_can(request.user, Capability.MANAGE_DIRECTORY),
         },

@@ -9,7 +9,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,9 @@ from django.utils.http import urlencode
 from council import selectors as council_selectors
 from council.access import capability_required, role_required
 from council.audit import log_action
+from council.exports import safe_cell
 from council.models import Councillor
+from council.pagination import get_page, pagination
 from council.roles import Capability, Role, user_can
 from council.services import DomainError
 
@@ -72,30 +74,6 @@ def _rendered_sections(version) -> list[dict[str, Any]]:
     return [
         {"section": s, "html": render_markdown(s.body, id_prefix=s.slug)} for s in version.sections.order_by("order")
     ]
-
-
-def _page_link(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return "?" + query.urlencode()
-
-
-def _pagination(request: HttpRequest, page: Page) -> dict | None:
-    """Links for the GOV.UK pagination component (council/includes/pagination.html)."""
-    paginator = page.paginator
-    if paginator.num_pages <= 1:
-        return None
-    items: list[dict[str, Any]] = []
-    for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "href": _page_link(request, number), "current": number == page.number})
-    return {
-        "items": items,
-        "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
-    }
 
 
 # --- Councillors: acknowledging -------------------------------------------------------------------
@@ -264,15 +242,6 @@ def _csv_url(request: HttpRequest) -> str:
     return reverse("protocol:compliance_csv") + ("?" + urlencode(query) if query else "")
 
 
-# Spreadsheets treat a cell starting with these as a formula; a councillor's name must never run as one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @capability_required(Capability.VIEW_COMPLIANCE)
 def compliance_csv(request: HttpRequest) -> HttpResponse:
     """The filtered list, everyone in it, as a spreadsheet."""
@@ -295,11 +264,11 @@ def compliance_csv(request: HttpRequest) -> HttpResponse:
         met_at = row["met_at"]
         writer.writerow(
             [
-                _cell(row["councillor__name"]),
-                _cell(row["councillor__authority__name"]),
-                _cell(row["councillor__ward__name"]),
-                _cell(row["councillor__political_group__name"]),
-                _cell(row["councillor__email"]),
+                safe_cell(row["councillor__name"]),
+                safe_cell(row["councillor__authority__name"]),
+                safe_cell(row["councillor__ward__name"]),
+                safe_cell(row["councillor__political_group__name"]),
+                safe_cell(row["councillor__email"]),
                 row["due_date"].isoformat(),
                 selectors.status_of(met_at, row["due_date"], today),
                 timezone.localtime(met_at).strftime("%Y-%m-%d %H:%M") if met_at else "",
@@ -380,17 +349,14 @@ def declarations(request: HttpRequest) -> HttpResponse:
     form = DeclarationFilterForm(request.GET or None)
     filters = form.filters()
     paginator = Paginator(selectors.declared_accounts(**filters), DECLARATIONS_PER_PAGE)
-    asked = request.GET.get("page") or "1"
-    page = paginator.get_page(asked)
-    if asked != str(page.number):
-        messages.info(request, f"There is no page {asked[:20]} of the list. You are looking at page {page.number}.")
+    page = get_page(request, paginator)
     return render(
         request,
         "protocol/accounts_declarations.html",
         {
             "form": form,
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination(request, page),
             "filtered": any(filters.values()),
         },
     )

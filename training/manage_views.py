@@ -7,7 +7,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from council.access import capability_required
 from council.audit import log_action
 from council.models import Committee, Councillor
+from council.pagination import get_page, pagination
 from council.roles import Capability
 from council.services import DomainError
 
@@ -39,39 +40,6 @@ EMAILS_PAGE_SIZE = 50
 
 
 # --- Helpers --------------------------------------------------------------------------------------
-
-
-def _page_link(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return "?" + query.urlencode()
-
-
-def _get_page(request: HttpRequest, paginator: Paginator) -> Page:
-    """The page asked for; a page that does not exist gets the nearest one and a message."""
-    asked = request.GET.get("page") or "1"
-    page = paginator.get_page(asked)
-    if asked != str(page.number):
-        messages.info(request, f"There is no page {asked[:20]} of the list. You are looking at page {page.number}.")
-    return page
-
-
-def _pagination(request: HttpRequest, page: Page) -> dict | None:
-    """Links for the GOV.UK pagination component."""
-    paginator = page.paginator
-    if paginator.num_pages <= 1:
-        return None
-    items = []
-    for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "href": _page_link(request, number), "current": number == page.number})
-    return {
-        "items": items,
-        "previous": _page_link(request, page.previous_page_number()) if page.has_previous() else None,
-        "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
-    }
 
 
 def _sessions_with_counts():
@@ -451,7 +419,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     form = MatrixFilterForm(request.GET if chosen else None)
     filters = form.filters()
     # Work out the matrix for the councillors on this page only (the CSV has everyone).
-    page = _get_page(request, Paginator(mandatory.councillors_for(filters), MATRIX_PAGE_SIZE))
+    page = get_page(request, Paginator(mandatory.councillors_for(filters), MATRIX_PAGE_SIZE))
     grid = mandatory.matrix({**filters, "councillors": [c.pk for c in page.object_list]})
     page.object_list = grid.rows
     query = urlencode({k: v.pk for k, v in filters.items()})
@@ -462,7 +430,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "form": form,
             "grid": grid,
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination(request, page),
             "filtered": bool(filters),
             "csv_url": _csv_url(query),
         },
@@ -518,9 +486,9 @@ def emails_sent(request: HttpRequest) -> HttpResponse:
     reminders = TrainingReminder.objects.select_related(
         "councillor__authority", "session__course", "course", "email"
     ).order_by("-created_at", "-pk")
-    page = _get_page(request, Paginator(reminders, EMAILS_PAGE_SIZE))
+    page = get_page(request, Paginator(reminders, EMAILS_PAGE_SIZE))
     return render(
         request,
         "training/manage_emails.html",
-        {"page": page, "pagination": _pagination(request, page)},
+        {"page": page, "pagination": pagination(request, page)},
     )

@@ -39,6 +39,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from council.exports import safe_cell
 from council.models import Committee, CommitteeMembership, Councillor, TermOfOffice
 
 from .models import Booking, Course, MandatoryRule, Session, TrainingRecord
@@ -115,7 +116,7 @@ class Matrix:
     def write_csv(self, out) -> None:
         writer = csv.writer(out)
         for line in self.csv_rows():
-            writer.writerow([_csv_safe(value) for value in line])
+            writer.writerow([safe_cell(value) for value in line])
 
 
 @dataclass
@@ -137,11 +138,6 @@ def _csv_cell(cell: Requirement | None) -> str:
     if cell.before_sitting:
         return f"{cell.label} (needed before sitting)"
     return f"{cell.label} (due {cell.due:%d/%m/%Y})" if cell.due else cell.label
-
-
-def _csv_safe(value: str) -> str:
-    """Stop spreadsheet programs treating a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _pk(value) -> int | None:

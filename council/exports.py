@@ -1,0 +1,14 @@
+"""Spreadsheet exports that cannot be turned against the person opening them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Spreadsheets treat a cell starting with these as a formula; a councillor's name must never run as one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell that cannot start a formula (CSV injection); None is an empty cell."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
