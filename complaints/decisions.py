@@ -121,7 +121,7 @@ def notice_recipients(complaint: Complaint) -> list[str]:
     or town councillor, the clerk of that council: each address once."""
     addresses = []
     for councillor in complaint.councillors.select_related("user", "authority"):
-        addresses.append(councillor.email or (councillor.user.email if councillor.user else ""))
+        addresses.append(councillor.contact_email)
         if councillor.authority.kind != Authority.Kind.PRINCIPAL:
             addresses.append(councillor.authority.clerk_email)
     addresses.append(complaint.complainant_email)

@@ -138,7 +138,7 @@ def render(letter: Letter, complaint: Complaint, *, sender) -> list[RenderedLett
     rendered = []
     for councillor in context["councillors"]:
         text = render_to_string(letter.template, {**context, "councillor": councillor})
-        email = councillor.email or (councillor.user.email if councillor.user else "")
+        email = councillor.contact_email
         rendered.append(RenderedLetter(letter, str(councillor), email, subject, text, councillor))
     return rendered
 

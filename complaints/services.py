@@ -289,7 +289,7 @@ def _tell_councillors(complaint: Complaint) -> None:
     """The councillor is told when the arrangements say (at initial assessment), with the
     complainant's name withheld where the Monitoring Officer granted confidentiality."""
     for councillor in complaint.councillors.select_related("user"):
-        address = councillor.email or (councillor.user.email if councillor.user else "")
+        address = councillor.contact_email
         if address:
             send_templated_email(
                 to=address,

@@ -222,6 +222,12 @@ class Councillor(models.Model):
         return reverse("council:councillor_detail", args=[self.pk])
 
     @property
+    def contact_email(self) -> str:
+        """Where to write to the councillor: their council address, else their portal account's ("" if neither).
+        Callers that use this on many councillors select_related("user")."""
+        return self.email or (self.user.email if self.user_id else "")
+
+    @property
     def current_term(self) -> TermOfOffice | None:
         today = timezone.localdate()
         for term in self.terms.all():

@@ -122,7 +122,7 @@ def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: lis
         to = ([contact.email] if contact else _member_services_emails()) + monitoring_officers
         context["profile_url"] = settings.SITE_URL + reverse("council:councillor_detail", args=[councillor.pk])
     else:
-        to = [councillor.email or (councillor.user.email if councillor.user else "")]
+        to = [councillor.contact_email]
     to = sorted({address for address in to if address})
     if not to:
         return None

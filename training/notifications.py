@@ -34,14 +34,6 @@ _BOOKING_EVENTS = {
 }
 
 
-def address(councillor: Councillor) -> str:
-    """Where a councillor's email goes: their council address, else their portal account's."""
-    if councillor.email:
-        return councillor.email
-    user = councillor.user if councillor.user_id else None
-    return user.email if user is not None else ""
-
-
 def outbox_key(key: str) -> str:
     """The outbox key for a training reminder: the reminder's own key, namespaced for the shared outbox."""
     return f"training:{key}"
@@ -60,7 +52,7 @@ def record_and_send(
 ) -> TrainingReminder | None:
     """Record the reminder under ``key`` and queue its email. Returns None (sending nothing)
     when the key was already used or the councillor has no email address."""
-    to = address(councillor)
+    to = councillor.contact_email
     if not to:
         return None
     try:
