@@ -6,11 +6,6 @@ from django.db import DatabaseError
 from . import notifications, services
 
 
-@shared_task
-def deliver_email(pk: int) -> bool:
-    return notifications.deliver(pk)
-
-
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def deliver_email_batch(pks: list[int]) -> int:
     return notifications.deliver_batch(pks)
