@@ -31,7 +31,7 @@ from council.pagination import get_page, pagination
 from council.roles import Capability, Role, user_roles
 from council.services import DomainError
 
-from . import letters, selectors, services
+from . import case_audit, letters, selectors, services
 from .case_forms import (
     AssignIndependentPersonForm,
     ConfidentialityForm,
@@ -108,6 +108,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.HANDLE_COMPLAINTS)
 def case(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.case_detail(request.user, pk)
+    # Every opening of a case is on its audit trail: the Monitoring Officer must be able to say who saw it.
+    case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.CASE_VIEWED)
     officer = is_case_officer(request.user)
     consultations = list(complaint.ip_consultations.all())
     return render(
@@ -272,6 +274,9 @@ def case_ip_view(request: HttpRequest, pk: int, consultation: int) -> HttpRespon
     elif item.given_at is not None and request.method == "POST":
         messages.info(request, "This view has already been recorded.")
         return _back_to_case(complaint, "independent-person")
+    case_audit.log_view(
+        user=request.user, complaint=complaint, action=case_audit.IP_VIEW_FORM_VIEWED, consultation=item.pk
+    )
     return render(
         request,
         "complaints/case_ip_view.html",
@@ -396,6 +401,13 @@ def case_letter(request: HttpRequest, pk: int, letter: str) -> HttpResponse:
             )
             return _back_to_case(complaint, "timeline")
     rendered = [] if unavailable else letters.render(chosen, complaint, sender=request.user)
+    case_audit.log_view(
+        user=request.user,
+        complaint=complaint,
+        action=case_audit.LETTER_VIEWED,
+        summary=f"letter viewed: {chosen.title}",
+        letter=chosen.slug,
+    )
     return render(
         request,
         "complaints/case_letter.html",
@@ -463,6 +475,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 def my_case(request: HttpRequest, pk: int) -> HttpResponse:
     """Only what has been disclosed to the councillor: never notes, views, evidence or contact details."""
     complaint = selectors.councillor_case(request.user, pk)
+    case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.VIEWED_BY_COUNCILLOR)
     return render(
         request,
         "complaints/my_case.html",

@@ -12,7 +12,7 @@ from council.access import capability_required
 from council.roles import Capability
 from council.services import DomainError
 
-from . import decisions, services
+from . import case_audit, decisions, services
 from .decision_forms import DecisionForm
 from .models import Decision
 from .permissions import get_case_for_user, is_case_officer
@@ -65,6 +65,7 @@ def decision_notice(request, pk: int):
         context.update(decisions.notice_context(complaint, decision))
         if officer and decision.notice_sent_at is None:
             context["recipient_count"] = len(decisions.notice_recipients(complaint))
+        case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.DECISION_NOTICE_VIEWED)
     return render(request, "complaints/decision_notice.html", context)
 
 
@@ -87,6 +88,7 @@ def decision_notice_pdf(request, pk: int):
     from council.pdf import render_pdf  # WeasyPrint is slow to import: only where a PDF is made
 
     pdf = render_pdf("pdf/decision_notice.html", decisions.notice_context(complaint, decision))
+    case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.DECISION_NOTICE_DOWNLOADED)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{decisions.notice_filename(complaint)}"'
     response["X-Content-Type-Options"] = "nosniff"

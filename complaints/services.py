@@ -153,6 +153,7 @@ def confirm_email(*, complaint: Complaint) -> Complaint:
     if complaint.email_confirmed_at is None:
         complaint.email_confirmed_at = timezone.now()
         complaint.save(update_fields=["email_confirmed_at"])
+        log_action(actor=None, action="complaint.email_confirmed", obj=complaint, summary="Email address confirmed")
     return complaint
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import bundle_views, views
 
 app_name = "complaints"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("cases/<int:pk>/decision-notice/", views.decision_notice, name="decision_notice"),
     path("cases/<int:pk>/decision-notice.pdf", views.decision_notice_pdf, name="decision_notice_pdf"),
     path("cases/<int:pk>/decision-notice/send/", views.decision_notice_send, name="decision_notice_send"),
+    # The Monitoring Officer's own record: the case file as one PDF, and who viewed or changed the case.
+    path("cases/<int:pk>/bundle.pdf", bundle_views.case_bundle_pdf, name="case_bundle_pdf"),
+    path("cases/<int:pk>/audit/", bundle_views.case_audit_trail, name="case_audit"),
     # Reports: the register (Monitoring Officer and deputies) and the annual report (no personal data).
     path("reports/register/", views.report_register, name="report_register"),
     path("reports/annual/", views.report_annual, name="report_annual"),
