@@ -7,6 +7,11 @@ An app registers a callable from its ``AppConfig.ready()``::
 
 The callable returns a dict ``{"title", "template", "context"}`` or ``None``
 when it has nothing for this person.
+
+``councillor_record_sections`` make up a councillor's record report (the page
+and its PDF): each callable takes ``(request, councillor)`` and its template is
+a fragment that must read well both on the page and in the PDF (no links or
+forms that only work in a browser).
 """
 
 from __future__ import annotations
@@ -30,3 +35,4 @@ class PanelRegistry:
 
 home_panels = PanelRegistry()
 councillor_panels = PanelRegistry()
+councillor_record_sections = PanelRegistry()

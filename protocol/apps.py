@@ -6,5 +6,6 @@ class ProtocolConfig(AppConfig):
     verbose_name = "Social media protocol"
 
     def ready(self) -> None:
-        # Importing registers the home and profile panels and the new-councillor hook.
-        from . import panels, signals  # noqa: F401
+        # Importing registers the home and profile panels, the councillor record section
+        # and the new-councillor hook.
+        from . import panels, record, signals  # noqa: F401

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from council import page_cache
 from council.audit import log_action
 from council.models import Councillor
 from council.services import DomainError
@@ -186,6 +187,8 @@ def publish_version(*, actor, version: Version, now=None) -> Version:
                 batch_size=1000,
             )
         )
+    # The public pages change: drop the copies kept for anonymous readers once this commits.
+    page_cache.invalidate()
     log_action(
         actor=actor,
         action="protocol.published",
@@ -309,5 +312,15 @@ def declare_account(
 
 @transaction.atomic
 def remove_account(*, actor, account: SocialAccount) -> None:
-    log_action(actor=actor, action="protocol.account_removed", obj=account, summary=f"{account.councillor}: {account}")
+    # The row goes, so the entry keeps what the councillor's record report shows of a removed account.
+    log_action(
+        actor=actor,
+        action="protocol.account_removed",
+        obj=account,
+        summary=f"{account.councillor}: {account}",
+        councillor_id=account.councillor_id,
+        platform=account.platform,
+        handle=account.handle,
+        declared_at=account.declared_at.isoformat(),
+    )
     account.delete()
