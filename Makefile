@@ -61,6 +61,8 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 bench: setup ## Benchmarks on generated data; writes var/bench/results.json
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } \
+		|| echo "wrk is not installed (apt-get install wrk): the public page load figures will be skipped"
 	$(PY) -m bench
 
 clean:

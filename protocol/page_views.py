@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from council.access import capability_required, public
 from council.models import Councillor
+from council.page_cache import cached_for_anonymous
 from council.roles import Capability
 from council.services import DomainError
 
@@ -115,6 +116,14 @@ def _diff_context(old: Version, new: Version) -> dict:
     return {"old": old, "new": new, "rows": _diff_rows(diffs), "counts": counts}
 
 
+def _get_protocol(slug: str | None) -> Protocol:
+    """The protocol a form or address names (the council's own by default), or 404."""
+    slug = slug or services.DEFAULT_PROTOCOL_SLUG
+    if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses it in a query
+        raise Http404("No such protocol.")
+    return get_object_or_404(Protocol, slug=slug)
+
+
 def _get_draft(pk: int) -> Version:
     version = get_object_or_404(Version.objects.select_related("protocol"), pk=pk)
     if not version.is_draft:
@@ -174,6 +183,7 @@ def _version_page(request: HttpRequest, version: Version, *, preview: bool = Fal
 
 
 @public
+@cached_for_anonymous
 def current(request: HttpRequest) -> HttpResponse:
     """The version in force, for anyone to read (no sign-in)."""
     version = services.in_force()
@@ -185,13 +195,14 @@ def current(request: HttpRequest) -> HttpResponse:
 @public
 def version_list(request: HttpRequest) -> HttpResponse:
     """Every published and superseded version, with a form to compare any two."""
-    protocol = get_object_or_404(Protocol, slug=request.GET.get("protocol") or services.DEFAULT_PROTOCOL_SLUG)
+    protocol = _get_protocol(request.GET.get("protocol"))
     versions = list(_public_versions(protocol))
     form = CompareForm(versions=versions, protocol_slug=protocol.slug)
     return render(request, "protocol/version_list.html", {"protocol": protocol, "versions": versions, "form": form})
 
 
 @public
+@cached_for_anonymous
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Any published or superseded version. Drafts are never public."""
     version = get_object_or_404(
@@ -203,7 +214,7 @@ def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
 @public
 def compare(request: HttpRequest) -> HttpResponse:
     """Two published or superseded versions, section by section, with the changed words marked."""
-    protocol = get_object_or_404(Protocol, slug=request.GET.get("protocol") or services.DEFAULT_PROTOCOL_SLUG)
+    protocol = _get_protocol(request.GET.get("protocol"))
     versions = list(_public_versions(protocol))
     asked = "from" in request.GET or "to" in request.GET
     form = CompareForm(request.GET if asked else None, versions=versions, protocol_slug=protocol.slug)
@@ -238,7 +249,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
     """Start a new draft from the latest version (POST only)."""
     if request.method != "POST":
         return redirect("protocol:manage")
-    protocol = get_object_or_404(Protocol, slug=request.POST.get("protocol") or services.DEFAULT_PROTOCOL_SLUG)
+    protocol = _get_protocol(request.POST.get("protocol"))
     try:
         version = services.start_draft(actor=request.user, protocol=protocol)
     except DomainError as exc:

@@ -27,6 +27,13 @@ def _eager_celery(settings, request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Kept public pages would outlive each test's database; tests/protocol/test_page_cache.py
+    # turns the cache on for itself.
+    settings.PAGE_CACHE_PREFIXES = []
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
