@@ -6,5 +6,5 @@ class ComplaintsConfig(AppConfig):
     verbose_name = "Code of conduct complaints"
 
     def ready(self) -> None:
-        # Importing registers the home panels.
-        from . import panels  # noqa: F401
+        # Importing registers the home panels and the reports made in the background.
+        from . import panels, report_views  # noqa: F401

@@ -16,22 +16,29 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from council import report_jobs
 from council.access import capability_required, role_required
 from council.audit import log_action
 from council.exports import safe_cell
-from council.roles import Capability, Role
+from council.roles import Capability, Role, user_has_role
 
 from . import reports
 from .models import Stage
 
 # Shown on the page; the CSV and PDF carry every row up to the PDF limit.
 REGISTER_PAGE_ROWS = 200
-# A PDF is made while the person waits: beyond this, they narrow the period (or take the CSV).
+# Up to REPORT_BACKGROUND_ROWS rows a PDF is made while the person waits; up to this many it is
+# made in the background (council.report_jobs); beyond, they narrow the period or take the CSV.
 REGISTER_PDF_MAX_ROWS = 5000
+# About this many register rows fit an A4 page: for the progress shown while a PDF is made.
+REGISTER_ROWS_PER_PAGE = 28
+REGISTER_ROLES = (Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)
 
 
 class _ReportDateField(DateInputField):
@@ -124,7 +131,7 @@ def _pdf_response(template_name: str, context: dict, stem: str) -> HttpResponse:
 # --- The register ---------------------------------------------------------------------------------
 
 
-@role_required(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)
+@role_required(*REGISTER_ROLES)
 def report_register(request: HttpRequest) -> HttpResponse:
     """The register of complaints the officer may see, filtered by period received and stage."""
     form = RegisterFilterForm(request.GET if _bound(request) else None)
@@ -144,6 +151,16 @@ def report_register(request: HttpRequest) -> HttpResponse:
                 f"The register has {total:,} complaints for these filters. A PDF can hold up to "
                 f"{REGISTER_PDF_MAX_ROWS:,}: choose a shorter period, or download the CSV.",
             )
+        elif total > settings.REPORT_BACKGROUND_ROWS:
+            job = report_jobs.start(
+                request.user,
+                "complaints.register",
+                title=_register_title(period, stage),
+                params=report_jobs.params_from(request.GET),
+                rows=total,
+            )
+            messages.success(request, f"The register has {total:,} complaints, so it is being made in the background.")
+            return redirect(job)
         else:
             return _register_pdf(request, cases, period, stage)
     total = cases.count()
@@ -154,6 +171,7 @@ def report_register(request: HttpRequest) -> HttpResponse:
         "query": request.GET.copy(),
         "csv_query": _with_format(request, "csv"),
         "pdf_query": _with_format(request, "pdf"),
+        "background_rows": settings.REPORT_BACKGROUND_ROWS,
     }
     return render(request, "complaints/report_register.html", context)
 
@@ -211,6 +229,49 @@ def _register_pdf(request: HttpRequest, cases, period: reports.Period | None, st
     rows = reports.register_rows(cases)
     _log_export(request, "pdf", len(rows))
     return _pdf_response("pdf/complaint_register.html", register_pdf_context(rows, period, stage), "complaint-register")
+
+
+def _register_title(period: reports.Period | None, stage: str) -> str:
+    title = "Complaint register"
+    if period:
+        title += f", received {period}"
+    if stage:
+        title += f", at stage: {reports.STAGE_LABELS.get(stage, stage)}"
+    return title
+
+
+def build_register_pdf(owner, params: dict, progress: report_jobs.Progress) -> report_jobs.Built:
+    """The register PDF in the background, with the filters chosen on the page and the owner's cases."""
+    from council.pdf import render_pdf
+
+    form = RegisterFilterForm(report_jobs.query_from(params))
+    if not form.is_valid():
+        raise ValueError(f"The register's filters are not valid: {form.errors.as_text()}")
+    period, stage = form.period(), form.cleaned_data.get("stage", "")
+    progress(2, "Finding the complaints")
+    rows = reports.register_rows(reports.register_cases(owner, period=period, stage=stage), limit=REGISTER_PDF_MAX_ROWS)
+    log_action(
+        actor=owner,
+        action="complaints.register_exported",
+        summary=f"Exported the complaint register as pdf ({len(rows)} rows), made in the background",
+        format="pdf",
+        rows=len(rows),
+    )
+    content = render_pdf(
+        "pdf/complaint_register.html",
+        register_pdf_context(rows, period, stage),
+        progress=progress,
+        expected_pages=len(rows) // REGISTER_ROWS_PER_PAGE + 1,
+    )
+    filename = f"complaint-register-{timezone.localdate():%Y-%m-%d}.pdf"
+    return report_jobs.Built(content=content, filename=filename, rows=len(rows))
+
+
+report_jobs.register(
+    "complaints.register",
+    allowed=lambda user: user_has_role(user, *REGISTER_ROLES),
+    build=build_register_pdf,
+)
 
 
 # --- The annual report ------------------------------------------------------------------------------

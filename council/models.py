@@ -4,6 +4,8 @@ invitations)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -374,3 +376,66 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} to {', '.join(self.to)}"
+
+
+class ReportJob(models.Model):
+    """A large report made in the background by a Celery task (``council.report_jobs``).
+
+    Only its owner sees it; the file lives in the private storage and is removed after
+    ``REPORT_JOB_RETENTION_DAYS``. ``params`` are the filters chosen on the report's page, so
+    the task builds the same report the page showed, with the owner's permissions."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be made"
+        EXPIRED = "expired", "Deleted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_jobs")
+    kind = models.CharField(max_length=50)
+    title = models.CharField(max_length=255)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    file = models.CharField(max_length=255, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED, self.Status.EXPIRED)
+
+    @property
+    def status_tag(self) -> str:
+        """The GOV.UK tag colour for the status (the words say it too)."""
+        return {
+            self.Status.QUEUED: "govuk-tag--grey",
+            self.Status.RUNNING: "govuk-tag--blue",
+            self.Status.READY: "govuk-tag--green",
+            self.Status.FAILED: "govuk-tag--red",
+            self.Status.EXPIRED: "govuk-tag--grey",
+        }.get(self.status, "govuk-tag--grey")

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -94,9 +97,63 @@ def render_document(template_name: str, context: dict | None = None):
     return html.render(pdf_variant="pdf/ua-1")
 
 
-def render_pdf(template_name: str, context: dict | None = None) -> bytes:
+def render_pdf(
+    template_name: str,
+    context: dict | None = None,
+    *,
+    progress: Callable[[int, str], None] | None = None,
+    expected_pages: int = 0,
+) -> bytes:
     """A tagged PDF/UA-1 document from ``templates/<template_name>``.
 
     The template must give ``<html lang>`` and a ``<title>``: WeasyPrint writes them
-    into the PDF as its language and title (shown instead of the file name)."""
-    return render_document(template_name, context).write_pdf(pdf_variant="pdf/ua-1")
+    into the PDF as its language and title (shown instead of the file name).
+
+    ``progress(percent, message)``, if given, hears how far WeasyPrint has got (from 10% to
+    95%), estimated against ``expected_pages``; background report jobs show it on a page."""
+    if progress is None:
+        return render_document(template_name, context).write_pdf(pdf_variant="pdf/ua-1")
+    with _progress_from_weasyprint(progress, expected_pages):
+        progress(10, "Laying out the report")
+        document = render_document(template_name, context)
+        progress(85, f"Writing the PDF ({len(document.pages)} pages)")
+        return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns WeasyPrint's "Creating layout - Page N" log records into progress for this thread."""
+
+    def __init__(self, progress: Callable[[int, str], None], expected_pages: int) -> None:
+        super().__init__(level=logging.INFO)
+        self.progress = progress
+        self.expected = max(1, expected_pages)
+        self.thread = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread or "Page" not in str(record.msg) or not record.args:
+            return
+        try:
+            page = int(record.args[0])
+        except (TypeError, ValueError, IndexError):
+            return
+        share = min(page / self.expected, 1.0)
+        about = max(page, self.expected)
+        self.progress(10 + int(share * 75), f"Laying out page {page} of about {about}")
+
+
+@contextmanager
+def _progress_from_weasyprint(progress: Callable[[int, str], None], expected_pages: int) -> Iterator[None]:
+    progress_logger = logging.getLogger("weasyprint.progress")
+    handler = _ProgressHandler(progress, expected_pages)
+    level = progress_logger.level
+    propagate = progress_logger.propagate
+    # The records are wanted here, not in the server's log (a line per page).
+    progress_logger.setLevel(logging.INFO)
+    progress_logger.propagate = False
+    progress_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        progress_logger.removeHandler(handler)
+        progress_logger.setLevel(level)
+        progress_logger.propagate = propagate

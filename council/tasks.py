@@ -19,3 +19,17 @@ def deliver_pending_email() -> int:
 @shared_task
 def expire_invitations() -> int:
     return services.expire_invitations()
+
+
+@shared_task(acks_late=True)
+def generate_report(pk: str) -> str:
+    from . import report_jobs
+
+    return report_jobs.run(pk)
+
+
+@shared_task
+def sweep_report_jobs() -> dict:
+    from . import report_jobs
+
+    return report_jobs.sweep()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("protocol/", include("protocol.urls")),
     path("complaints/", include("complaints.urls")),
     path("training/", include("training.urls")),
+    path("reports/", include("council.report_urls")),
     path("admin/", admin.site.urls),
 ]
 

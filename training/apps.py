@@ -6,5 +6,6 @@ class TrainingConfig(AppConfig):
     verbose_name = "Councillor training"
 
     def ready(self) -> None:
-        # Importing registers the home and profile panels (councillors' and Member Services').
-        from . import manage_panels, panels  # noqa: F401
+        # Importing registers the home and profile panels (councillors' and Member Services')
+        # and the councillor record section.
+        from . import manage_panels, panels, record  # noqa: F401

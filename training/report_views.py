@@ -5,24 +5,29 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
-from council import pdf
+from council import pdf, report_jobs
 from council.access import capability_required
 from council.audit import log_action
 from council.models import Councillor
-from council.roles import Capability
+from council.roles import Capability, user_can
 
-from . import mandatory
-from .manage_views import _csv_url, _get_session, _matrix_for
+from . import mandatory, selectors
+from .manage_forms import MatrixFilterForm
 from .models import Booking, TrainingRecord
 
 # A PDF of thousands of rows takes long to lay out and nobody reads it; the CSV is the full export.
-MATRIX_PDF_LIMIT = 500
+# Over REPORT_BACKGROUND_ROWS councillors the PDF is made in the background.
+MATRIX_PDF_LIMIT = 5000
+# About this many councillors fit a landscape A4 page: for the progress shown while it is made.
+MATRIX_ROWS_PER_PAGE = 20
 
 
 def _pdf_response(template_name: str, context: dict, filename: str) -> HttpResponse:
@@ -34,7 +39,7 @@ def _pdf_response(template_name: str, context: dict, filename: str) -> HttpRespo
 @capability_required(Capability.MANAGE_TRAINING)
 def attendance_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Who was booked on one session, and whether they attended."""
-    session = _get_session(pk)
+    session = selectors.session_with_counts(pk)
     bookings = list(
         Booking.objects.filter(session=session, status=Booking.Status.BOOKED)
         .select_related("councillor__authority")
@@ -80,10 +85,57 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_response("pdf/training_record.html", context, f"training-record-{name}-{councillor.pk}.pdf")
 
 
+def _matrix_filters(query: QueryDict) -> dict:
+    chosen = any(k in query for k in ("authority", "political_group", "committee"))
+    return MatrixFilterForm(query if chosen else None).filters()
+
+
 @capability_required(Capability.MANAGE_TRAINING)
 def matrix_pdf(request: HttpRequest) -> HttpResponse:
-    """Mandatory-training compliance with the matrix page's filters; the first MATRIX_PDF_LIMIT rows."""
-    _form, filters, grid = _matrix_for(request)
+    """Mandatory-training compliance with the matrix page's filters; the first MATRIX_PDF_LIMIT rows.
+
+    Over REPORT_BACKGROUND_ROWS councillors it is made in the background (council.report_jobs)."""
+    filters = _matrix_filters(request.GET)
+    total = mandatory.councillors_for(filters).count()
+    if total > settings.REPORT_BACKGROUND_ROWS:
+        job = report_jobs.start(
+            request.user,
+            "training.matrix",
+            title=_matrix_title(filters),
+            params=report_jobs.params_from(request.GET),
+            rows=min(total, MATRIX_PDF_LIMIT),
+        )
+        messages.success(request, f"The report covers {total:,} councillors, so it is being made in the background.")
+        return redirect(job)
+    context = _matrix_context(request.user, filters)
+    return _pdf_response("pdf/training_matrix.html", context, "mandatory-training.pdf")
+
+
+def _matrix_title(filters: dict) -> str:
+    shown = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in filters.items())
+    return "Mandatory training compliance" + (f" ({shown})" if shown else "")
+
+
+def build_matrix_pdf(owner, params: dict, progress: report_jobs.Progress) -> report_jobs.Built:
+    """The matrix PDF in the background, with the filters chosen on the page."""
+    progress(2, "Working out who has done which course")
+    context = _matrix_context(owner, _matrix_filters(report_jobs.query_from(params)), background=True)
+    rows = len(context["rows"])
+    content = pdf.render_pdf(
+        "pdf/training_matrix.html", context, progress=progress, expected_pages=rows // MATRIX_ROWS_PER_PAGE + 1
+    )
+    return report_jobs.Built(content=content, filename="mandatory-training.pdf", rows=rows)
+
+
+report_jobs.register(
+    "training.matrix",
+    allowed=lambda user: user_can(user, Capability.MANAGE_TRAINING),
+    build=build_matrix_pdf,
+)
+
+
+def _matrix_context(user, filters: dict, *, background: bool = False) -> dict:
+    grid = mandatory.matrix(filters)
     query = urlencode({k: v.pk for k, v in filters.items()})
     context = {
         "title": "Mandatory training compliance",
@@ -92,13 +144,14 @@ def matrix_pdf(request: HttpRequest) -> HttpResponse:
         "total": len(grid.rows),
         "counts": grid.counts(),
         "filters": [(key.replace("_", " ").capitalize(), str(value)) for key, value in filters.items()],
-        "csv_url": request.build_absolute_uri(_csv_url(query)),
+        "csv_url": settings.SITE_URL + selectors.matrix_csv_url(query),
         "generated": timezone.localtime(),
     }
+    made = "made in the background" if background else "downloaded"
     log_action(
-        actor=request.user,
+        actor=user,
         action="training.matrix_report_downloaded",
-        summary=f"Downloaded the mandatory training matrix as a PDF ({len(context['rows'])} rows)",
+        summary=f"Mandatory training matrix as a PDF ({len(context['rows'])} rows), {made}",
         filters={k: v.pk for k, v in filters.items()},
     )
-    return _pdf_response("pdf/training_matrix.html", context, "mandatory-training.pdf")
+    return context
