@@ -121,7 +121,7 @@ def deliver_batch(pks: list[int]) -> int:
     messages = list(OutboundEmail.objects.filter(claim_token=token, status=OutboundEmail.Status.SENDING))
     if not messages:
         return 0
-    sent = []
+    sent = 0
     try:
         connection = get_connection(fail_silently=False)
         connection.open()
@@ -132,14 +132,19 @@ def deliver_batch(pks: list[int]) -> int:
         for message in messages:
             try:
                 connection.send_messages([_build(message)])
-                sent.append(message.pk)
             except Exception as exc:
                 _record_failures([message], exc)
+            else:
+                # Recorded as soon as the server has it, not at the end of the batch: a worker
+                # killed mid-batch would otherwise leave the ones already sent to be sent again.
+                OutboundEmail.objects.filter(pk=message.pk).update(
+                    status=OutboundEmail.Status.SENT, sent_at=timezone.now()
+                )
+                sent += 1
     finally:
         with contextlib.suppress(Exception):
             connection.close()
-    OutboundEmail.objects.filter(pk__in=sent).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now())
-    return len(sent)
+    return sent
 
 
 def _record_failures(messages: list[OutboundEmail], exc: Exception) -> None:
