@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from council.formfields import IdMultipleChoiceField
+from council.ids import parse_id
 from council.models import Councillor, User
 from council.roles import user_roles
 from council.services import DomainError
@@ -32,10 +34,12 @@ EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.
 
 def search_councillors(query: str):
     """Serving councillors whose name or council matches every word of the query."""
-    words = query.split()[:6]
+    # A NUL (which PostgreSQL refuses in a query) separates words like a space.
+    words = query.replace("\x00", " ").split()[:6]
     if not words:
         return Councillor.objects.none()
-    found = Councillor.objects.filter(is_active=True).select_related("authority")
+    # The results page checks the principal council's nation for a parish councillor (Wales).
+    found = Councillor.objects.filter(is_active=True).select_related("authority__principal")
     for word in words:
         found = found.filter(Q(name__icontains=word) | Q(authority__name__icontains=word))
     return found.order_by("name", "authority__name")[:SEARCH_RESULTS]
@@ -95,7 +99,7 @@ class PostDateField(DateInputField):
             raise ValidationError(self.error_messages["year"])
         try:
             return date(day=int(day), month=int(month), year=int(year))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(self.error_messages["invalid"]) from None
 
 
@@ -153,7 +157,7 @@ class ComplaintForm(forms.Form):
         help_text="Enter part of their name or of their council's name, then select Search. "
         "You can search as many times as you need: councillors you have chosen stay chosen.",
     )
-    councillors = forms.ModelMultipleChoiceField(
+    councillors = IdMultipleChoiceField(
         label="Councillors you are complaining about",
         queryset=Councillor.objects.select_related("authority__principal"),
         widget=forms.CheckboxSelectMultiple,
@@ -164,7 +168,7 @@ class ComplaintForm(forms.Form):
             "invalid_pk_value": "Choose councillors from the search results",
         },
     )
-    headings = forms.ModelMultipleChoiceField(
+    headings = IdMultipleChoiceField(
         label="Which parts of the Code of Conduct do you think were broken? (optional)",
         queryset=CodeHeading.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -172,7 +176,7 @@ class ComplaintForm(forms.Form):
         help_text="Select all that apply, if you know",
         error_messages={"invalid_choice": "Choose from the list", "invalid_pk_value": "Choose from the list"},
     )
-    legal_concerns = forms.ModelMultipleChoiceField(
+    legal_concerns = IdMultipleChoiceField(
         label="Do you think the posts raise any of these legal concerns? (optional)",
         queryset=LegalConcern.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -287,7 +291,7 @@ class ComplaintForm(forms.Form):
             return
         evidence = self.complaint.evidence.all()
         if evidence:
-            field = forms.ModelMultipleChoiceField(
+            field = IdMultipleChoiceField(
                 label="Files you have already sent",
                 queryset=evidence,
                 widget=forms.CheckboxSelectMultiple,
@@ -304,7 +308,8 @@ class ComplaintForm(forms.Form):
             chosen_ids, query = self.data.getlist("councillors"), self.data.get("councillor_q", "")
         else:
             chosen_ids, query = self.initial.get("councillors", []), self.initial.get("councillor_q", "")
-        chosen_ids = [str(getattr(c, "pk", c)) for c in chosen_ids if str(getattr(c, "pk", c)).isdigit()]
+        chosen_ids = [parse_id(getattr(c, "pk", c)) for c in chosen_ids]
+        chosen_ids = [pk for pk in chosen_ids if pk is not None]
         chosen = list(Councillor.objects.filter(pk__in=chosen_ids).select_related("authority"))
         found = [c for c in search_councillors(query) if c.pk not in {x.pk for x in chosen}]
         self.search_query, self.search_found = query.strip(), found

@@ -111,6 +111,12 @@ def _sender_title(sender) -> str:
     return "Deputy Monitoring Officer"
 
 
+def _as_text(rendered: str) -> str:
+    """The letter as plain text. A template rendered with autoescaping off comes back marked safe
+    for HTML, which this text is not: drop the mark, so that a page showing it escapes it."""
+    return "".join(rendered)
+
+
 def render(letter: Letter, complaint: Complaint, *, sender) -> list[RenderedLetter]:
     """The letter for each recipient: the complainant, or each councillor complained about."""
     context = {
@@ -131,13 +137,13 @@ def render(letter: Letter, complaint: Complaint, *, sender) -> list[RenderedLett
     subject = letter.subject.format(reference=complaint.reference)
     if letter.to == COMPLAINANT:
         context["reply_days"], context["reply_by"] = _reply_within("COMPLAINTS_INFORMATION_WITHIN", 15)
-        text = render_to_string(letter.template, context)
+        text = _as_text(render_to_string(letter.template, context))
         return [RenderedLetter(letter, complaint.complainant_name, complaint.complainant_email, subject, text)]
     context["reply_days"], context["reply_by"] = _reply_within("COMPLAINTS_COUNCILLOR_COMMENT_WITHIN", 10)
     context["about_you_url"] = settings.SITE_URL + reverse("complaints:my_case", args=[complaint.pk])
     rendered = []
     for councillor in context["councillors"]:
-        text = render_to_string(letter.template, {**context, "councillor": councillor})
+        text = _as_text(render_to_string(letter.template, {**context, "councillor": councillor}))
         email = councillor.contact_email
         rendered.append(RenderedLetter(letter, str(councillor), email, subject, text, councillor))
     return rendered

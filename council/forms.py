@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Fluid, Layout, Size, Submit
 from django import forms
 from django.forms.models import ModelChoiceIterator
 
+from .formfields import DateInputField, IdMultipleChoiceField
+from .ids import parse_id
 from .models import Authority, Committee, Councillor, PoliticalGroup, Ward
 from .selectors import CouncillorFilters, member_services_staff
 
@@ -43,7 +44,7 @@ def _groups():
     return PoliticalGroup.objects.select_related("authority").order_by("authority__name", "name")
 
 
-class CommitteeChoiceField(forms.ModelMultipleChoiceField):
+class CommitteeChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, obj: Committee) -> str:
         regulatory = ", regulatory" if obj.is_regulatory else ""
         return f"{obj.name} ({obj.authority.name}{regulatory})"
@@ -123,12 +124,12 @@ class CouncillorFilterForm(forms.Form):
         authority = str(self.data.get("authority", "")) if self.is_bound else ""
         for name in ("ward", "political_group"):
             field = self.fields[name]
-            if authority.isdigit():
-                field.queryset = field.queryset.filter(authority_id=int(authority))
+            if parse_id(authority) is not None:
+                field.queryset = field.queryset.filter(authority_id=parse_id(authority))
             else:
                 # Keep a value named in the address valid; offer nothing else until an authority is chosen.
                 chosen = str(self.data.get(name, "")) if self.is_bound else ""
-                field.queryset = field.queryset.filter(pk=int(chosen) if chosen.isdigit() else None)
+                field.queryset = field.queryset.filter(pk=parse_id(chosen))
                 field.help_text = "Choose an authority and apply the filters to choose from its list."
 
     def filters(self) -> CouncillorFilters:

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
 from .access import capability_required, public
+from .ids import parse_id
 from .invitation_forms import AcceptInvitationForm, InvitationForm
 from .models import Councillor, Invitation
 from .roles import MFA_REQUIRED_ROLES, Capability, Role
@@ -95,7 +96,7 @@ def _act_on_invitation(request: HttpRequest) -> HttpResponse:
 
 
 def _is_id(value: str) -> bool:
-    return value.isdigit() and len(value) < 19
+    return parse_id(value) is not None
 
 
 @capability_required(Capability.INVITE_USERS)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -17,3 +18,10 @@ def sync_roles(sender, **kwargs) -> None:
     using = kwargs.get("using", "default")
     for role in Role:
         Group.objects.using(using).get_or_create(name=role.value)
+
+
+@receiver(user_logged_in)
+def start_staff_idle_clock(sender, request, user, **kwargs) -> None:
+    from .middleware import start_idle_clock
+
+    start_idle_clock(request, user)

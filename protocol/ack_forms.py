@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size, Submit
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
+from council.formfields import DateInputField
 from council.forms import ByAuthorityChoiceField
+from council.ids import parse_id
 from council.models import Authority, PoliticalGroup, Ward
 from council.widgets import FastSelect
 
@@ -37,7 +39,8 @@ class AcknowledgeForm(forms.Form):
         self.fields[
             "confirm"
         ].label = f"I have read and understood the social media protocol (version {version.number}) and will follow it"
-        self.fields["typed_name"].help_text = f"As the council records it: {councillor_name}"
+        # crispy-forms-gds shows hints and labels as HTML: the name is escaped (it may come from an import).
+        self.fields["typed_name"].help_text = format_html("As the council records it: {}", councillor_name)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.checkbox("confirm"),
@@ -128,9 +131,11 @@ class PaperAcknowledgementForm(forms.Form):
         self.fields["signed_on"].error_messages.update(
             {"required": "Enter the date the form was signed", "incomplete": "Enter the date as a day, month and year"}
         )
-        self.fields["confirm"].label = (
-            f"I have the form signed by Councillor {councillor_name} acknowledging version {version.number} "
-            "of the social media protocol, and will keep it on file"
+        self.fields["confirm"].label = format_html(
+            "I have the form signed by Councillor {} acknowledging version {} "
+            "of the social media protocol, and will keep it on file",
+            councillor_name,
+            version.number,
         )
         self.helper = FormHelper()
         self.helper.layout = Layout(
@@ -196,11 +201,11 @@ class ComplianceFilterForm(forms.Form):
         for name, model in (("political_group", PoliticalGroup), ("ward", Ward)):
             field = self.fields[name]
             qs = model.objects.select_related("authority").order_by("authority__name", "name")
-            if raw.isdigit():
-                field.queryset = qs.filter(authority_id=int(raw))
+            if parse_id(raw) is not None:
+                field.queryset = qs.filter(authority_id=parse_id(raw))
             else:
                 picked = self.data.get(name, "") if self.is_bound else ""
-                field.queryset = qs.filter(pk=int(picked)) if picked.isdigit() else qs.none()
+                field.queryset = qs.filter(pk=parse_id(picked)) if parse_id(picked) is not None else qs.none()
                 field.help_text = "Choose an authority and apply the filters first"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

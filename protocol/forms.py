@@ -7,7 +7,6 @@ from datetime import datetime, time
 from typing import Any
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import (
     Field,
@@ -21,6 +20,8 @@ from crispy_forms_gds.layout import (
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
+
+from council.formfields import DateInputField
 
 from .models import Version
 

@@ -6,12 +6,12 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Fluid, Layout, Size, Submit
 from django import forms
 from django.utils import timezone
 
+from council.formfields import DateInputField
 from council.models import Authority, Committee, Councillor, PoliticalGroup
 from council.widgets import FastSelect
 
