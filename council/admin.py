@@ -36,6 +36,8 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "nation", "principal"]
+    # The principal council may be blank, so the admin's own select_related() would skip it.
+    list_select_related = ["principal"]
     list_filter = ["kind", "nation"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -86,6 +88,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "summary"]
     list_filter = ["action"]
+    # The actor may be blank, so the admin's own select_related() would skip it: a query per row.
+    list_select_related = ["actor"]
 
 
 @admin.register(OutboundEmail)
