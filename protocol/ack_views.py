@@ -12,9 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 from council import selectors as council_selectors
 from council.access import capability_required, role_required
@@ -211,7 +209,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         lists = [(dict(selectors.Status.CHOICES)[filters.status], filters.status)]
     else:
         lists = [("Overdue", selectors.Status.OVERDUE), ("Outstanding, not yet overdue", selectors.Status.DUE)]
-    shown = [_councillor_list(version, filters, dashboard.overall, title, status) for title, status in lists]
+    shown = [selectors.status_list(version, filters, dashboard.overall, title, status) for title, status in lists]
     return render(
         request,
         "protocol/compliance.html",
@@ -219,27 +217,10 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "form": form,
             "dashboard": dashboard,
             "lists": shown,
-            "csv_url": _csv_url(request),
+            "csv_url": selectors.compliance_csv_url(request.GET),
             "filtered": filters.narrowed,
         },
     )
-
-
-def _councillor_list(version, filters, overall: selectors.Figures, title: str, status: str) -> dict[str, Any]:
-    """Up to LIST_LIMIT councillors in ``status``; the total comes from the figures already counted."""
-    total = {
-        selectors.Status.OUTSTANDING: overall.outstanding,
-        selectors.Status.OVERDUE: overall.overdue,
-        selectors.Status.DUE: overall.outstanding - overall.overdue,
-        selectors.Status.ACKNOWLEDGED: overall.acknowledged,
-    }[status]
-    rows = list(selectors.councillor_list(version, filters, status)) if total else []
-    return {"title": title, "rows": rows, "total": total, "status": status}
-
-
-def _csv_url(request: HttpRequest) -> str:
-    query = {k: v for k, v in request.GET.items() if k in {"authority", "political_group", "ward", "status"} and v}
-    return reverse("protocol:compliance_csv") + ("?" + urlencode(query) if query else "")
 
 
 @capability_required(Capability.VIEW_COMPLIANCE)

@@ -17,7 +17,6 @@ from council.roles import Capability
 
 from . import selectors, services
 from .ack_forms import ComplianceFilterForm
-from .ack_views import _councillor_list, _csv_url
 
 
 def _filter_labels(form: ComplianceFilterForm) -> list[tuple[str, str]]:
@@ -53,9 +52,9 @@ def compliance_pdf(request: HttpRequest) -> HttpResponse:
     context = {
         "title": f"Protocol compliance: {version.protocol.title}, version {version.number}",
         "dashboard": dashboard,
-        "lists": [_councillor_list(version, filters, dashboard.overall, title, status) for title, status in lists],
+        "lists": [selectors.status_list(version, filters, dashboard.overall, title, status) for title, status in lists],
         "filters": _filter_labels(form),
-        "csv_url": request.build_absolute_uri(_csv_url(request)),
+        "csv_url": request.build_absolute_uri(selectors.compliance_csv_url(request.GET)),
         "generated": now,
     }
     response = HttpResponse(pdf.render_pdf("pdf/protocol_compliance.html", context), content_type="application/pdf")

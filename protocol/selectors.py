@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from council.models import Councillor
@@ -278,3 +281,22 @@ def declared_accounts(*, authority_id: int | None = None, without_disclaimer: bo
     if without_disclaimer:
         qs = qs.filter(has_disclaimer=False)
     return qs
+
+
+def status_list(version, filters, overall: Figures, title: str, status: str) -> dict[str, Any]:
+    """Up to LIST_LIMIT councillors in ``status``, for the dashboard and its PDF; the total comes
+    from the figures already counted."""
+    total = {
+        Status.OUTSTANDING: overall.outstanding,
+        Status.OVERDUE: overall.overdue,
+        Status.DUE: overall.outstanding - overall.overdue,
+        Status.ACKNOWLEDGED: overall.acknowledged,
+    }[status]
+    rows = list(councillor_list(version, filters, status)) if total else []
+    return {"title": title, "rows": rows, "total": total, "status": status}
+
+
+def compliance_csv_url(query) -> str:
+    """The CSV export's address with the dashboard's filters from ``query`` (a QueryDict)."""
+    kept = {k: v for k, v in query.items() if k in {"authority", "political_group", "ward", "status"} and v}
+    return reverse("protocol:compliance_csv") + ("?" + urlencode(kept) if kept else "")

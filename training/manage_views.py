@@ -6,23 +6,24 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from council.access import capability_required
 from council.audit import log_action
+from council.ids import parse_id
 from council.models import Committee, Councillor
 from council.pagination import get_page, pagination
 from council.roles import Capability
 from council.services import DomainError
 
-from . import course_services, mandatory, services
+from . import course_services, mandatory, selectors, services
 from .manage_forms import (
     AttendanceForm,
     CancelSessionForm,
@@ -40,17 +41,6 @@ EMAILS_PAGE_SIZE = 50
 
 
 # --- Helpers --------------------------------------------------------------------------------------
-
-
-def _sessions_with_counts():
-    return Session.objects.select_related("course").annotate(
-        booked=Count("bookings", filter=Q(bookings__status=Booking.Status.BOOKED)),
-        waiting=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITING)),
-    )
-
-
-def _get_session(pk: int) -> Session:
-    return get_object_or_404(_sessions_with_counts(), pk=pk)
 
 
 def _rules_prefetch() -> Prefetch:
@@ -114,7 +104,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_TRAINING)
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_object_or_404(Course.objects.prefetch_related(_rules_prefetch()), pk=pk)
-    sessions = _sessions_with_counts().filter(course=course).order_by("-starts_at")
+    sessions = selectors.sessions_with_counts().filter(course=course).order_by("-starts_at")
     now = timezone.now()
     return render(
         request,
@@ -210,7 +200,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_TRAINING)
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _get_session(pk)
+    session = selectors.session_with_counts(pk)
     if session.status == Session.Status.CANCELLED:
         messages.info(request, "This session has been cancelled, so it cannot be changed.")
         return redirect("training:course_detail", session.course_id)
@@ -238,7 +228,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_TRAINING)
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _get_session(pk)
+    session = selectors.session_with_counts(pk)
     if session.status == Session.Status.CANCELLED:
         messages.info(request, "This session has already been cancelled.")
         return redirect("training:course_detail", session.course_id)
@@ -270,7 +260,7 @@ def _live_bookings(session: Session) -> list[Booking]:
 @capability_required(Capability.MANAGE_TRAINING)
 def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
     """Who is booked and waiting, in order; book or cancel on a councillor's behalf."""
-    session = _get_session(pk)
+    session = selectors.session_with_counts(pk)
     bookings = _live_bookings(session)
     posted = request.POST if request.method == "POST" and "councillor" in request.POST else None
     form = CouncillorChoiceForm(posted, exclude_ids=[b.councillor_id for b in bookings], submit_label="Book a place")
@@ -306,7 +296,7 @@ def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _cancel_on_behalf(request: HttpRequest, session: Session, raw_pk: str) -> HttpResponse:
-    booking = Booking.objects.filter(session=session, pk=int(raw_pk) if raw_pk.isdigit() else 0).first()
+    booking = Booking.objects.filter(session=session, pk=parse_id(raw_pk) or 0).first()
     if booking is None:
         messages.error(request, "That booking was not found. It may already have been cancelled.")
         return redirect("training:session_bookings", session.pk)
@@ -325,7 +315,7 @@ def _cancel_on_behalf(request: HttpRequest, session: Session, raw_pk: str) -> Ht
 @capability_required(Capability.MANAGE_TRAINING)
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark each booked councillor attended or absent; made for a tablet in the training room."""
-    session = _get_session(pk)
+    session = selectors.session_with_counts(pk)
     if session.status == Session.Status.CANCELLED:
         messages.info(request, "This session was cancelled, so there is no attendance to record.")
         return redirect("training:course_detail", session.course_id)
@@ -432,13 +422,10 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "page": page,
             "pagination": pagination(request, page),
             "filtered": bool(filters),
-            "csv_url": _csv_url(query),
+            "csv_url": selectors.matrix_csv_url(query),
+            "background_rows": settings.REPORT_BACKGROUND_ROWS,
         },
     )
-
-
-def _csv_url(query: str) -> str:
-    return reverse("training:matrix_csv") + (f"?{query}" if query else "")
 
 
 @capability_required(Capability.MANAGE_TRAINING)
