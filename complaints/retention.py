@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from council.audit import log_action
-from council.models import OutboundEmail
+from council.models import AuditEntry, OutboundEmail
 
 from .models import Complaint, Decision, Evidence, IPConsultation, Post, Stage, TimelineEntry
 
@@ -66,6 +66,10 @@ def anonymise(pk: int, *, now: datetime | None = None) -> bool:
     Decision.objects.filter(complaint=complaint).update(findings="", reasons="", ip_view_summary="")
     complaint.councillors.clear()
     _delete_sent_email(complaint)
+    # The audit trail keeps who did what and when; what it said (names, file names) goes.
+    AuditEntry.objects.filter(object_type=Complaint._meta.label_lower, object_id=str(complaint.pk)).update(
+        summary="", data={}
+    )
     complaint.complainant_name = ANONYMISED_NAME
     complaint.complainant_email = ANONYMISED_EMAIL
     complaint.complainant_phone = complaint.complainant_address = ""

@@ -24,6 +24,7 @@ from complaints.models import (
     TimelineEntry,
 )
 from complaints.retention import ANONYMISED_NAME, anonymise_due
+from council.audit import log_action
 from council.models import AuditEntry, OutboundEmail
 from council.notifications import queue_email
 from council.roles import Role
@@ -123,6 +124,7 @@ def test_old_closed_cases_are_anonymised_and_the_statistics_survive(django_captu
     withdrawn = make_closed_case(stage=Stage.WITHDRAWN)
     recent = make_closed_case(closed_at=RECENT)
     stored = old.evidence.get().stored_name
+    log_action(actor=None, action="complaints.evidence_downloaded", obj=old, summary="pat-complainant.pdf", file="x")
     before = statistics()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -149,8 +151,11 @@ def test_old_closed_cases_are_anonymised_and_the_statistics_survive(django_captu
     assert not Evidence.objects.filter(complaint=old).exists()
     assert not storages["private"].exists(stored)
     assert not OutboundEmail.objects.filter(key=f"complaint-status:{old.pk}:3").exists()
-    # One audit entry per case.
+    # One audit entry per case; the trail keeps who and when, but not what it said.
     assert AuditEntry.objects.filter(action="complaint.anonymised", object_id=str(old.pk)).count() == 1
+    trail = AuditEntry.objects.filter(object_type="complaints.complaint", object_id=str(old.pk))
+    assert trail.filter(action="complaints.evidence_downloaded").get().summary == ""
+    assert not trail.exclude(action="complaint.anonymised").exclude(summary="", data={}).exists()
     assert AuditEntry.objects.filter(action="complaint.anonymised").count() == 2
     withdrawn.refresh_from_db()
     assert withdrawn.anonymised_at == NOW
