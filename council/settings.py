@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Public pages kept for anonymous visitors (council.page_cache): under the security and CSP
+    # middleware, so a kept page still gets their headers; above everything else.
+    "council.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "council.middleware.StaffIdleTimeoutMiddleware",
     "council.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -182,6 +186,10 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "council.sessions"  # database sessions; a lost connection is a 500, not a 400
+# Staff roles (those that must use two-factor authentication) are signed out after this long
+# without a request; councillors and report viewers keep SESSION_COOKIE_AGE.
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -206,9 +214,14 @@ STORAGES = {
     },
     # Uploads (evidence, imports, reports) live outside any public path and are
     # served only through views that check permissions.
+    # On several hosts, point it at shared private storage instead, e.g. S3 through django-storages:
+    # PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage and PRIVATE_STORAGE_OPTIONS as JSON
+    # (see the README). Files are only ever reached through the storage API, never by path.
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
+        "BACKEND": env.str("PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json(
+            "PRIVATE_STORAGE_OPTIONS", default={"location": str(VAR_DIR / "private"), "base_url": None}
+        ),
     },
 }
 MEDIA_ROOT = VAR_DIR / "private"
@@ -303,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.expire_invitations",
         "schedule": crontab(hour=3, minute=10),
     },
+    "council.report-jobs": {
+        "task": "council.tasks.sweep_report_jobs",
+        "schedule": timedelta(minutes=2),
+    },
 }
 
 # --- Protocol acknowledgements ---------------------------------------------
@@ -327,6 +344,16 @@ COMPLAINTS_SAFEGUARDING_EMAILS = env.list("COMPLAINTS_SAFEGUARDING_EMAILS", defa
 
 # --- Training ---------------------------------------------------------------
 TRAINING_MANDATORY_DUE_SOON_DAYS = env.int("TRAINING_MANDATORY_DUE_SOON_DAYS", default=30)
+
+# Paths whose public pages may be kept for visitors who are not signed in (council.page_cache).
+PAGE_CACHE_PREFIXES = env.list("PAGE_CACHE_PREFIXES", default=["/protocol/"])
+
+# --- Reports ------------------------------------------------------------------
+# A PDF of more rows than this is made in the background (council.report_jobs), with progress
+# shown on a page and an email when it is ready; smaller ones download at once.
+REPORT_BACKGROUND_ROWS = env.int("REPORT_BACKGROUND_ROWS", default=300)
+# Reports made in the background are deleted this many days after they are made.
+REPORT_JOB_RETENTION_DAYS = env.int("REPORT_JOB_RETENTION_DAYS", default=7)
 
 # --- Forms and front end --------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

@@ -103,6 +103,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "council:councillor_create": with_capability(Capability.MANAGE_DIRECTORY),
     "council:councillor_detail": with_capability(Capability.VIEW_DIRECTORY),
     "council:councillor_edit": with_capability(Capability.MANAGE_DIRECTORY),
+    # A councillor's record report (page and PDF): whoever sees the directory.
+    "council:councillor_record": with_capability(Capability.VIEW_DIRECTORY),
+    "council:councillor_record_pdf": with_capability(Capability.VIEW_DIRECTORY),
     "council:invite_councillor": with_capability(Capability.INVITE_USERS),
     "council:invitation_list": with_capability(Capability.INVITE_USERS),
     "council:invitation_create": with_capability(Capability.INVITE_USERS),
@@ -203,10 +206,19 @@ EXPECTED: dict[str, dict[str, str]] = {
     "complaints:case_legal_hold": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:case_letter": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
     "complaints:evidence_download": with_capability(Capability.HANDLE_COMPLAINTS, allowed=NOTFOUND),
+    # The Monitoring Officer's own record of a case (the case file PDF and who viewed or changed it):
+    # not for Independent Persons, who are refused before any lookup.
+    "complaints:case_bundle_pdf": with_roles(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, allowed=NOTFOUND),
+    "complaints:case_audit": with_roles(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER, allowed=NOTFOUND),
     # The councillor complained about: their list (empty here), and no complaint 999999.
     # Complaint reports: the register names people (the MO and deputies only); the annual report does not.
     "complaints:report_register": with_roles(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER),
     "complaints:report_annual": with_capability(Capability.VIEW_REPORTS),
+    # Reports made in the background: each person sees only their own (404 for anyone else's).
+    "reports:jobs": signed_in(),
+    "reports:job": signed_in(NOTFOUND),
+    "reports:job_status": signed_in(NOTFOUND),
+    "reports:job_download": signed_in(NOTFOUND),
     "complaints:my_cases": with_roles(Role.COUNCILLOR),
     "complaints:my_case": with_roles(Role.COUNCILLOR, allowed=NOTFOUND),
     # Training for councillors: sessions for anyone signed in (session 999999 does not exist).
@@ -312,6 +324,8 @@ def _sample_data() -> SimpleNamespace:
 SAMPLE_ARGS: dict[str, dict[str, Callable[[SimpleNamespace], object]]] = {
     "council:councillor_detail": {"pk": lambda data: data.councillor.pk},
     "council:councillor_edit": {"pk": lambda data: data.councillor.pk},
+    "council:councillor_record": {"pk": lambda data: data.councillor.pk},
+    "council:councillor_record_pdf": {"pk": lambda data: data.councillor.pk},
     "council:invite_councillor": {"pk": lambda data: data.councillor.pk},
     "protocol:version_detail": {"slug": lambda data: data.published.protocol.slug, "number": lambda data: 1},
     "protocol:draft_detail": {"pk": lambda data: data.draft.pk},
