@@ -144,6 +144,13 @@ class Complaint(models.Model):
             models.Index(fields=["principal_authority", "stage", "due_date"], name="complaint_queue_idx"),
             # The queue of an officer who serves every authority in the portal.
             models.Index(fields=["stage", "due_date"], name="complaint_queue_all_idx"),
+            # The same queue in its own order (overdue first): with this, PostgreSQL reads the first
+            # page of open cases straight from the index instead of sorting every open case.
+            models.Index(
+                fields=["due_date", "received_at", "id"],
+                condition=models.Q(stage__in=OPEN_STAGES),
+                name="complaint_open_due_idx",
+            ),
             models.Index(fields=["stage", "closed_at"], name="complaint_retention_idx"),
         ]
 
