@@ -10,10 +10,11 @@ from crispy_forms_gds.layout import Field, Fieldset, Fluid, Layout, Size, Submit
 from django import forms
 from django.forms.models import ModelChoiceIterator
 
+from .authority_filters import AuthorityScopedFilters
 from .formfields import DateInputField, IdMultipleChoiceField
-from .ids import parse_id
 from .models import Authority, Committee, Councillor, PoliticalGroup, Ward
 from .selectors import CouncillorFilters, member_services_staff
+from .widgets import FastSelect
 
 
 class _ByAuthorityIterator(ModelChoiceIterator):
@@ -50,8 +51,12 @@ class CommitteeChoiceField(IdMultipleChoiceField):
         return f"{obj.name} ({obj.authority.name}{regulatory})"
 
 
-class CouncillorFilterForm(forms.Form):
-    """The list's search and filters. Values that make no sense are reported and ignored."""
+class CouncillorFilterForm(AuthorityScopedFilters, forms.Form):
+    """The list's search and filters. Values that make no sense are reported and ignored.
+
+    Beyond ``MAX_UNFILTERED_OPTIONS`` (a national directory), the authority select lists principal
+    councils with a second select for the chosen one's parishes, and the ward and group selects list
+    the chosen authority's only: see council.authority_filters."""
 
     STATUS_CHOICES = [("", "All"), ("active", "Currently serving"), ("inactive", "Not serving")]
     ACCOUNT_CHOICES = [("", "All"), ("yes", "Has a portal account"), ("no", "No portal account")]
@@ -61,12 +66,14 @@ class CouncillorFilterForm(forms.Form):
         queryset=Authority.objects.order_by("name"),
         required=False,
         empty_label="Any authority",
+        widget=FastSelect,
         error_messages={"invalid_choice": "Choose an authority from the list"},
     )
     ward = ByAuthorityChoiceField(
         queryset=_wards(),
         required=False,
         empty_label="Any ward",
+        widget=FastSelect,
         error_messages={"invalid_choice": "Choose a ward from the list"},
     )
     political_group = ByAuthorityChoiceField(
@@ -74,6 +81,7 @@ class CouncillorFilterForm(forms.Form):
         queryset=_groups(),
         required=False,
         empty_label="Any group",
+        widget=FastSelect,
         error_messages={"invalid_choice": "Choose a political group from the list"},
     )
     status = forms.ChoiceField(
@@ -91,16 +99,13 @@ class CouncillorFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose whether the councillor has a portal account"},
     )
 
-    # Beyond this many wards (a national directory), the ward and group lists show
-    # only the chosen authority's: thousands of options help nobody and slow the page.
-    MAX_UNFILTERED_OPTIONS = 200
+    scoped_fields = ("ward", "political_group")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._limit_options_to_authority()
+        self.scope_to_authority()
         # "All" is the radios' default, checked whether or not the query string names it.
         if self.is_bound:
-            self.data = self.data.copy()
             for name in ("status", "account"):
                 self.data.setdefault(name, "")
         else:
@@ -111,26 +116,13 @@ class CouncillorFilterForm(forms.Form):
         self.helper.layout = Layout(
             Field.text("q"),
             Field.select("authority"),
+            *([Field.select("parish")] if self.offers_parishes else []),
             Field.select("ward"),
             Field.select("political_group"),
             Field.radios("status", small=True),
             Field.radios("account", small=True),
             Submit("apply", "Apply filters", css_class="govuk-button--secondary"),
         )
-
-    def _limit_options_to_authority(self) -> None:
-        if Ward.objects.count() <= self.MAX_UNFILTERED_OPTIONS:
-            return
-        authority = str(self.data.get("authority", "")) if self.is_bound else ""
-        for name in ("ward", "political_group"):
-            field = self.fields[name]
-            if parse_id(authority) is not None:
-                field.queryset = field.queryset.filter(authority_id=parse_id(authority))
-            else:
-                # Keep a value named in the address valid; offer nothing else until an authority is chosen.
-                chosen = str(self.data.get(name, "")) if self.is_bound else ""
-                field.queryset = field.queryset.filter(pk=parse_id(chosen))
-                field.help_text = "Choose an authority and apply the filters to choose from its list."
 
     def filters(self) -> CouncillorFilters:
         """The filters to apply: only the fields that were valid (the others are ignored)."""
@@ -142,7 +134,7 @@ class CouncillorFilterForm(forms.Form):
         account = data.get("account")
         return CouncillorFilters(
             q=data.get("q") or "",
-            authority=data.get("authority"),
+            authority=self.chosen_authority(data),
             ward_id=ward.pk if ward else None,
             political_group_id=group.pk if group else None,
             active={"active": True, "inactive": False}.get(status or ""),

@@ -11,6 +11,7 @@ from crispy_forms_gds.layout import Field, Fieldset, Fluid, Layout, Size, Submit
 from django import forms
 from django.utils import timezone
 
+from council.authority_filters import AuthorityScopedFilters
 from council.formfields import DateInputField
 from council.models import Authority, Committee, Councillor, PoliticalGroup
 from council.widgets import FastSelect
@@ -491,7 +492,10 @@ class ManualRecordForm(_Form):
         return self.courses.get(pk) if pk else None
 
 
-class MatrixFilterForm(_Form):
+class MatrixFilterForm(AuthorityScopedFilters, _Form):
+    """The matrix's filters. At national scale the selects list principal councils, the chosen
+    one's parishes, and the chosen authority's groups and committees: see council.authority_filters."""
+
     authority = forms.ModelChoiceField(
         queryset=Authority.objects.order_by("name"),
         required=False,
@@ -515,8 +519,11 @@ class MatrixFilterForm(_Form):
         error_messages={"invalid_choice": "Choose a committee from the list"},
     )
 
+    scoped_fields = ("political_group", "committee")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.scope_to_authority()
         for name in ("political_group", "committee"):
             self.fields[name].label_from_instance = lambda o: f"{o.name} ({o.authority.name})"
         self.helper = FormHelper()
@@ -524,6 +531,7 @@ class MatrixFilterForm(_Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.select("authority"),
+            *([Field.select("parish")] if self.offers_parishes else []),
             Field.select("political_group"),
             Field.select("committee"),
             Submit("apply", "Apply filters", css_class="govuk-button--secondary"),
@@ -534,5 +542,6 @@ class MatrixFilterForm(_Form):
         if not self.is_bound:
             return {}
         self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+        data = {**getattr(self, "cleaned_data", {})}
+        data["authority"] = self.chosen_authority(data)
         return {k: data[k] for k in ("authority", "political_group", "committee") if data.get(k) is not None}
