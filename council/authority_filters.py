@@ -36,9 +36,16 @@ PARISH_HINT = "Choose a principal council and apply the filters to choose one of
 PARISH_CHOSEN_HINT = "Leave as None for the councillors of the principal council itself."
 
 
-def more_than(queryset: QuerySet, limit: int) -> bool:
-    """Whether ``queryset`` has more than ``limit`` rows, counting no further than that."""
-    return queryset.order_by()[: limit + 1].count() > limit
+def _fits(field: forms.ModelChoiceField, limit: int) -> bool:
+    """Whether the field's options number ``limit`` or fewer. If they do, the options just read
+    become the field's choices, so showing the select costs no second query."""
+    options = list(field.queryset[: limit + 1])
+    if len(options) > limit:
+        return False
+    if field.iterator is forms.models.ModelChoiceIterator:
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        field.choices = empty + [(option.pk, field.label_from_instance(option)) for option in options]
+    return True
 
 
 class AuthorityScopedFilters:
@@ -58,12 +65,12 @@ class AuthorityScopedFilters:
     def scope_to_authority(self) -> None:
         if self.is_bound:
             self.data = self.data.copy()  # a request's QueryDict is immutable; values may be dropped below
-        self.offers_parishes = more_than(Authority.objects.all(), self.MAX_UNFILTERED_OPTIONS)
+        self.offers_parishes = not _fits(self.fields["authority"], self.MAX_UNFILTERED_OPTIONS)
         authority_id = self._id("authority")
         scope_id = self._principals_then_parishes(authority_id) if self.offers_parishes else authority_id
         for name in self.scoped_fields:
             field = self.fields[name]
-            if not more_than(field.queryset, self.MAX_UNFILTERED_OPTIONS):
+            if _fits(field, self.MAX_UNFILTERED_OPTIONS):
                 continue
             if scope_id is not None:
                 self._drop_if_elsewhere(name, field.queryset.model.objects.exclude(authority_id=scope_id))

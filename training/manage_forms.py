@@ -523,9 +523,10 @@ class MatrixFilterForm(AuthorityScopedFilters, _Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.scope_to_authority()
+        # Labels first: scope_to_authority may turn a short list of options into choices at once.
         for name in ("political_group", "committee"):
             self.fields[name].label_from_instance = lambda o: f"{o.name} ({o.authority.name})"
+        self.scope_to_authority()
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
