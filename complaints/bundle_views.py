@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from council.access import role_required
+from council.exports import download
 from council.pagination import get_page, pagination
 from council.roles import Role
 
@@ -32,11 +33,7 @@ def case_bundle_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     pdf = render_pdf("pdf/case_bundle.html", context)
     case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.CASE_FILE_DOWNLOADED)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{bundle.filename(complaint)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(pdf, filename=bundle.filename(complaint))
 
 
 @role_required(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from council.access import capability_required
+from council.exports import download
 from council.roles import Capability
 from council.services import DomainError
 
@@ -89,11 +89,7 @@ def decision_notice_pdf(request, pk: int):
 
     pdf = render_pdf("pdf/decision_notice.html", decisions.notice_context(complaint, decision))
     case_audit.log_view(user=request.user, complaint=complaint, action=case_audit.DECISION_NOTICE_DOWNLOADED)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{decisions.notice_filename(complaint)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(pdf, filename=decisions.notice_filename(complaint))
 
 
 @capability_required(Capability.HANDLE_COMPLAINTS)

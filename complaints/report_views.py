@@ -25,7 +25,7 @@ from django.utils import timezone
 from council import report_jobs
 from council.access import capability_required, role_required
 from council.audit import log_action
-from council.exports import safe_cell
+from council.exports import download, safe_cell
 from council.roles import Capability, Role, user_has_role
 
 from . import reports
@@ -123,9 +123,7 @@ def _filename(stem: str, extension: str) -> str:
 def _pdf_response(template_name: str, context: dict, stem: str) -> HttpResponse:
     from council.pdf import render_pdf  # WeasyPrint is slow to import: only where a PDF is made
 
-    response = HttpResponse(render_pdf(template_name, context), content_type="application/pdf")
-    response["Content-Disposition"] = _filename(stem, "pdf")
-    return response
+    return download(render_pdf(template_name, context), filename=f"{stem}-{timezone.localdate():%Y-%m-%d}.pdf")
 
 
 # --- The register ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from . import pdf, selectors
 from .access import capability_required
 from .audit import log_action
+from .exports import download
 from .models import Councillor
 from .registry import councillor_record_sections
 from .roles import Capability
@@ -43,9 +44,10 @@ def councillor_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same record as a tagged PDF. Personal data leaving the portal: the download is audited."""
     councillor = selectors.get_councillor_for_profile(pk)
     context = _context(request, councillor)
-    response = HttpResponse(pdf.render_pdf("pdf/councillor_record.html", context), content_type="application/pdf")
     name = slugify(councillor.name)[:60] or "councillor"
-    response["Content-Disposition"] = f'attachment; filename="councillor-record-{name}-{councillor.pk}.pdf"'
+    response = download(
+        pdf.render_pdf("pdf/councillor_record.html", context), filename=f"councillor-record-{name}-{councillor.pk}.pdf"
+    )
     log_action(
         actor=request.user,
         action="council.councillor_record_downloaded",

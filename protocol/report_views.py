@@ -13,6 +13,7 @@ from django.utils import timezone
 from council import pdf
 from council.access import capability_required
 from council.audit import log_action
+from council.exports import download
 from council.roles import Capability
 
 from . import selectors, services
@@ -57,8 +58,10 @@ def compliance_pdf(request: HttpRequest) -> HttpResponse:
         "csv_url": request.build_absolute_uri(selectors.compliance_csv_url(request.GET)),
         "generated": now,
     }
-    response = HttpResponse(pdf.render_pdf("pdf/protocol_compliance.html", context), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="protocol-v{version.number}-compliance-{now:%Y-%m-%d}.pdf"'
+    response = download(
+        pdf.render_pdf("pdf/protocol_compliance.html", context),
+        filename=f"protocol-v{version.number}-compliance-{now:%Y-%m-%d}.pdf",
+    )
     # Personal data leaving the portal: say who took it, as the CSV export does.
     log_action(
         actor=request.user,

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from council import pdf, report_jobs
 from council.access import capability_required
 from council.audit import log_action
+from council.exports import download
 from council.models import Councillor
 from council.roles import Capability, user_can
 
@@ -31,9 +32,7 @@ MATRIX_ROWS_PER_PAGE = 20
 
 
 def _pdf_response(template_name: str, context: dict, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf.render_pdf(template_name, context), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(pdf.render_pdf(template_name, context), filename=filename)
 
 
 @capability_required(Capability.MANAGE_TRAINING)
