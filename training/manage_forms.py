@@ -538,6 +538,13 @@ class MatrixFilterForm(AuthorityScopedFilters, _Form):
             Submit("apply", "Apply filters", css_class="govuk-button--secondary"),
         )
 
+    @classmethod
+    def from_query(cls, query) -> MatrixFilterForm:
+        """The form for the matrix page's query string: bound only when a filter was chosen (a page
+        number alone is no choice), as the page, its CSV, its PDF and background jobs read it."""
+        chosen = any(key in query for key in ("authority", "political_group", "committee"))
+        return cls(query if chosen else None)
+
     def filters(self) -> dict[str, Any]:
         """The chosen filters (invalid ones are ignored, and the form shows why)."""
         if not self.is_bound:

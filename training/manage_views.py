@@ -396,8 +396,7 @@ def record_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _matrix_for(request: HttpRequest) -> tuple[MatrixFilterForm, dict, object]:
-    chosen = any(k in request.GET for k in ("authority", "political_group", "committee"))
-    form = MatrixFilterForm(request.GET if chosen else None)
+    form = MatrixFilterForm.from_query(request.GET)
     filters = form.filters()
     return form, filters, mandatory.matrix(filters)
 
@@ -405,8 +404,7 @@ def _matrix_for(request: HttpRequest) -> tuple[MatrixFilterForm, dict, object]:
 @capability_required(Capability.MANAGE_TRAINING)
 def matrix(request: HttpRequest) -> HttpResponse:
     """Councillors by mandatory courses, with what is outstanding and overdue."""
-    chosen = any(k in request.GET for k in ("authority", "political_group", "committee"))
-    form = MatrixFilterForm(request.GET if chosen else None)
+    form = MatrixFilterForm.from_query(request.GET)
     filters = form.filters()
     # Work out the matrix for the councillors on this page only (the CSV has everyone).
     page = get_page(request, Paginator(mandatory.councillors_for(filters), MATRIX_PAGE_SIZE))

@@ -85,8 +85,7 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _matrix_filters(query: QueryDict) -> dict:
-    chosen = any(k in query for k in ("authority", "political_group", "committee"))
-    return MatrixFilterForm(query if chosen else None).filters()
+    return MatrixFilterForm.from_query(query).filters()
 
 
 @capability_required(Capability.MANAGE_TRAINING)
