@@ -4,9 +4,7 @@ real worker delivers it to a real SMTP server, once."""
 
 from __future__ import annotations
 
-import os
 import time
-from contextlib import contextmanager
 
 import pytest
 
@@ -17,33 +15,9 @@ from council.notifications import deliver_due_email
 from council.roles import Role
 from council.tasks import deliver_pending_email
 from tests.factories import CouncillorFactory, make_user
+from tests.reliability.conftest import broker_down
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def _reset_pools() -> None:
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_down():
-    """Point the project's Celery app at a dead broker. Celery reads the CELERY_BROKER_URL
-    environment variable before its own configuration, so set both, and drop pooled connections."""
-    previous, previous_env = celery_app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
-    celery_app.conf.broker_url = os.environ["CELERY_BROKER_URL"] = DEAD_BROKER
-    _reset_pools()
-    try:
-        yield
-    finally:
-        if previous_env is None:
-            os.environ.pop("CELERY_BROKER_URL", None)
-        else:
-            os.environ["CELERY_BROKER_URL"] = previous_env
-        celery_app.conf.broker_url = previous
-        _reset_pools()
 
 
 def _wait_until(condition, timeout: float = 30.0) -> None:
