@@ -18,6 +18,7 @@ from django.utils import timezone
 from council.models import OutboundEmail, User
 from council.notifications import send_templated_email
 from council.roles import Role
+from council.selectors import holders_of
 from council.workdays import add_working_days, working_days_between
 
 from .models import DigestEntry, Stage
@@ -35,9 +36,7 @@ def send_daily_digest(today: date | None = None) -> int:
     DIGEST_WITHIN working days or overdue. Returns how many digests were sent by this run."""
     today = today or timezone.localdate()
     horizon = add_working_days(today, DIGEST_WITHIN)
-    officers = User.objects.filter(
-        is_active=True, groups__name__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER]
-    ).distinct()
+    officers = holders_of(Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)
     return sum(_send_digest(officer, today, horizon) for officer in officers)
 
 

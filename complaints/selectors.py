@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from council.models import Authority, CommitteeMembership, Councillor, User
 from council.roles import Role, user_roles
+from council.selectors import holders_of
 from council.workdays import add_working_days, working_days_between
 from protocol.models import Acknowledgement, Version
 from protocol.services import DEFAULT_PROTOCOL_SLUG
@@ -219,7 +220,7 @@ def visible_timeline(complaint: Complaint, user) -> list[TimelineEntry]:
 def people_for_case(complaint: Complaint, roles: set[str]) -> QuerySet[User]:
     """Active holders of ``roles`` serving the case's authority, not conflicted on it."""
     return (
-        User.objects.filter(is_active=True, groups__name__in=roles)
+        holders_of(*roles)
         .filter(Q(authority__isnull=True) | Q(authority_id=complaint.principal_authority_id))
         .exclude(pk__in=Conflict.objects.filter(complaint=complaint).values("user_id"))
         .distinct()

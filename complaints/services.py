@@ -21,6 +21,7 @@ from council.services import DomainError
 from council.workdays import add_working_days, working_days_between
 
 from .models import Complaint, Conflict, Decision, Evidence, IPConsultation, Post, Stage, TimelineEntry
+from .selectors import people_for_case
 from .workflow import ACTIONS, COMPLAINANT, DEADLINE_LABELS, DEADLINES
 
 WALES_MESSAGE = (
@@ -170,10 +171,7 @@ def _refresh_deadline(complaint: Complaint) -> None:
 
 
 def _officer_emails(complaint: Complaint) -> list[str]:
-    officers = User.objects.filter(
-        is_active=True, groups__name__in=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER]
-    ).exclude(complaint_conflicts__complaint=complaint)
-    officers = officers.filter(authority__isnull=True) | officers.filter(authority=complaint.principal_authority)
+    officers = people_for_case(complaint, {Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
     return sorted(set(officers.values_list("email", flat=True)))
 
 

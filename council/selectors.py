@@ -101,6 +101,11 @@ def directory_summary() -> dict[str, int]:
     )
 
 
+def holders_of(*roles: str) -> QuerySet[User]:
+    """Active people holding any of ``roles``: who a notice or reminder goes to."""
+    return User.objects.filter(is_active=True, groups__name__in=roles).distinct()
+
+
 def member_services_staff() -> QuerySet[User]:
     """Active people holding the Member Services role: who may be a councillor's contact."""
-    return User.objects.filter(is_active=True, groups__name=Role.MEMBER_SERVICES).distinct().order_by("full_name")
+    return holders_of(Role.MEMBER_SERVICES).order_by("full_name")

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from council.models import User
 from council.notifications import enqueue_batch, send_templated_email
 from council.roles import Role
+from council.selectors import holders_of
 
 from .models import Reminder, Requirement, Version
 
@@ -102,9 +102,7 @@ def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
 
 
 def _monitoring_officer_emails() -> list[str]:
-    return list(
-        User.objects.filter(is_active=True, groups__name=Role.MONITORING_OFFICER).values_list("email", flat=True)
-    )
+    return list(holders_of(Role.MONITORING_OFFICER).values_list("email", flat=True))
 
 
 def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: list[str], due: date | None):
@@ -136,4 +134,4 @@ def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: lis
 
 
 def _member_services_emails() -> list[str]:
-    return list(User.objects.filter(is_active=True, groups__name=Role.MEMBER_SERVICES).values_list("email", flat=True))
+    return list(holders_of(Role.MEMBER_SERVICES).values_list("email", flat=True))
