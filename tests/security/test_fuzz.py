@@ -31,6 +31,8 @@ from hypothesis import strategies as st
 
 from complaints.letters import LETTERS
 from complaints.workflow import ACTIONS
+from council.forms import CouncillorForm
+from council.models import Authority
 from council.roles import Role
 from tests.council.test_authorisation_matrix import endpoints
 from tests.factories import TEST_PASSWORD
@@ -100,6 +102,25 @@ def _import_batch(client, world: World) -> str:
     return response["Location"]
 
 
+def _national_directory(client, world: World) -> None:
+    """More authorities than the councillor form lists: it asks for the authority first."""
+    if world.extra.get("national"):
+        return
+    Authority.objects.bulk_create(
+        Authority(
+            name=f"Fuzz Parish {i:03d}", slug=f"fuzz-parish-{i}", kind=Authority.Kind.PARISH, principal=world.authority
+        )
+        for i in range(CouncillorForm.MAX_UNFILTERED_OPTIONS)
+    )
+    world.extra["national"] = True
+
+
+def _national_councillor_details(client, world: World) -> str:
+    """The national add form, for the authority chosen on its questions."""
+    _national_directory(client, world)
+    return f"{reverse('council:councillor_create')}?authority={world.authority.pk}&parish={world.parish.pk}"
+
+
 def _transition_path(world: World, choose) -> str:
     action = choose([*ACTIONS, "no-such-action"], "action")
     case = choose([world.case, world.hearing_case], "case")
@@ -116,7 +137,21 @@ MS, MO, CLLR, IP = Role.MEMBER_SERVICES, Role.MONITORING_OFFICER, Role.COUNCILLO
 TARGETS: list[Target] = [
     # The council directory, invitations and imports.
     Target("council:councillor_create", MS),
+    Target(
+        "council:councillor_create",
+        MS,
+        label="national",
+        prepare=_national_councillor_details,
+        fields=_fields("authority", "committees"),  # the authority is fixed; the world's has no committees
+    ),
     Target("council:councillor_edit", MS),
+    Target(
+        "council:councillor_edit",
+        MS,
+        label="national",
+        prepare=_national_directory,
+        fields=_fields("authority", "committees"),
+    ),
     Target("council:invite_councillor", MS),
     Target("council:invitation_list", MS),
     Target("council:invitation_create", MS),
@@ -190,6 +225,23 @@ TARGETS: list[Target] = [
     Target("training:record_add", MS),
     # Filter and search forms (GET), with any query string.
     Target("council:councillor_list", MS, method="get"),
+    # The councillor form's questions (which authority) in a national directory.
+    Target(
+        "council:councillor_create",
+        MS,
+        method="get",
+        label="national",
+        prepare=_national_directory,
+        fields=_fields("authority", "parish", "change"),
+    ),
+    Target(
+        "council:councillor_edit",
+        MS,
+        method="get",
+        label="national",
+        prepare=_national_directory,
+        fields=_fields("authority", "parish", "change"),
+    ),
     Target("council:invitation_list", MS, method="get", fields=_fields("status")),
     Target("complaints:councillor_search", ANONYMOUS, method="get"),
     Target("complaints:new", ANONYMOUS, method="get", fields=_fields("councillor")),
@@ -294,8 +346,12 @@ def _discover(client, world: World, target: Target, path: str) -> dict[str, Form
     cache = world.extra.setdefault("forms", {})
     if target.id in cache:
         return cache[target.id]
-    # A page named by URL name, or a suffix (such as "?change=1") of the path the form sends to.
-    page = url_for(world, target.page) if ":" in target.page else path.split("?")[0] + target.page
+    # A page named by URL name, a suffix (such as "?change=1") of the path the form sends to, or
+    # that path itself (with the query string a form's page may need, e.g. a chosen authority).
+    if ":" in target.page:
+        page = url_for(world, target.page)
+    else:
+        page = path.split("?")[0] + target.page if target.page else path
     response = client.get(page)
     fields = dict(target.fields)
     if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
