@@ -36,8 +36,6 @@ REGISTER_PAGE_ROWS = 200
 # Up to REPORT_BACKGROUND_ROWS rows a PDF is made while the person waits; up to this many it is
 # made in the background (council.report_jobs); beyond, they narrow the period or take the CSV.
 REGISTER_PDF_MAX_ROWS = 5000
-# About this many register rows fit an A4 page: for the progress shown while a PDF is made.
-REGISTER_ROWS_PER_PAGE = 28
 REGISTER_ROLES = (Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER)
 
 
@@ -213,20 +211,14 @@ def _register_csv(request: HttpRequest, cases) -> HttpResponse:
     return response
 
 
-def register_pdf_context(rows: list[dict], period: reports.Period | None, stage: str) -> dict:
-    return {
-        "title": "Complaint register",
-        "rows": rows,
-        "period": period,
-        "stage_label": reports.STAGE_LABELS.get(stage, ""),
-        "generated": timezone.localtime(),
-    }
-
-
 def _register_pdf(request: HttpRequest, cases, period: reports.Period | None, stage: str) -> HttpResponse:
+    from . import register_pdf  # WeasyPrint is slow to import: only where a PDF is made
+
     rows = reports.register_rows(cases)
     _log_export(request.user, "pdf", len(rows))
-    return _pdf_response("pdf/complaint_register.html", register_pdf_context(rows, period, stage), "complaint-register")
+    return download(
+        register_pdf.render(rows, period, stage), filename=f"complaint-register-{timezone.localdate():%Y-%m-%d}.pdf"
+    )
 
 
 def _register_title(period: reports.Period | None, stage: str) -> str:
@@ -240,7 +232,7 @@ def _register_title(period: reports.Period | None, stage: str) -> str:
 
 def build_register_pdf(owner, params: dict, progress: report_jobs.Progress) -> report_jobs.Built:
     """The register PDF in the background, with the filters chosen on the page and the owner's cases."""
-    from council.pdf import render_pdf
+    from . import register_pdf
 
     form = RegisterFilterForm(report_jobs.query_from(params))
     if not form.is_valid():
@@ -249,12 +241,7 @@ def build_register_pdf(owner, params: dict, progress: report_jobs.Progress) -> r
     progress(2, "Finding the complaints")
     rows = reports.register_rows(reports.register_cases(owner, period=period, stage=stage), limit=REGISTER_PDF_MAX_ROWS)
     _log_export(owner, "pdf", len(rows), ", made in the background")
-    content = render_pdf(
-        "pdf/complaint_register.html",
-        register_pdf_context(rows, period, stage),
-        progress=progress,
-        expected_pages=len(rows) // REGISTER_ROWS_PER_PAGE + 1,
-    )
+    content = register_pdf.render(rows, period, stage, progress=progress)
     filename = f"complaint-register-{timezone.localdate():%Y-%m-%d}.pdf"
     return report_jobs.Built(content=content, filename=filename, rows=len(rows))
 

@@ -10,6 +10,7 @@ settings a real deployment needs.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -354,6 +355,9 @@ PAGE_CACHE_PREFIXES = env.list("PAGE_CACHE_PREFIXES", default=["/protocol/"])
 REPORT_BACKGROUND_ROWS = env.int("REPORT_BACKGROUND_ROWS", default=300)
 # Reports made in the background are deleted this many days after they are made.
 REPORT_JOB_RETENTION_DAYS = env.int("REPORT_JOB_RETENTION_DAYS", default=7)
+# Worker processes a long report made in the background is laid out by, in parts, side by side
+# (council.pdf_parts), per Celery worker process; 0 or 1 lays the parts out one after another.
+PDF_PROCESSES = env.int("PDF_PROCESSES", default=os.cpu_count() or 1)
 
 # --- Forms and front end --------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from complaints import report_views, reports
+from complaints import register_pdf, report_views, reports
 from complaints.models import CodeHeading, Complaint, Conflict, Decision, Stage
 from council import pdf
 from council.roles import Role
@@ -180,11 +180,11 @@ def test_typed_markup_appears_as_text(client, login):
     assert "Sam &lt;img src=&quot;file:///etc/passwd&quot;&gt;" in page
     html = pdf.render_html(
         "pdf/complaint_register.html",
-        report_views.register_pdf_context(reports.register_rows(reports.register_cases(make_user())), None, ""),
+        register_pdf.context(reports.register_rows(reports.register_cases(make_user())), None, ""),
     )
     assert TRAP_IMG not in html
     rows = reports.register_rows(Complaint.objects.filter(pk=complaint.pk))
-    html = pdf.render_html("pdf/complaint_register.html", report_views.register_pdf_context(rows, None, ""))
+    html = pdf.render_html("pdf/complaint_register.html", register_pdf.context(rows, None, ""))
     assert TRAP_IMG not in html
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
 
@@ -247,7 +247,7 @@ def test_the_register_downloads_as_a_tagged_pdf(client, login):
     # The download is opened with pypdf in test_report_pdf_pypdf.py; here the tag names are checked in
     # the same document written uncompressed, and the text in its laid-out boxes.
     rows = reports.register_rows(Complaint.objects.all())
-    document = pdf.render_document("pdf/complaint_register.html", report_views.register_pdf_context(rows, None, ""))
+    document = pdf.render_document("pdf/complaint_register.html", register_pdf.context(rows, None, ""))
     assert document.metadata.title == "Complaint register"
     assert document.metadata.lang == "en-GB"
     raw = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=True)
@@ -262,7 +262,7 @@ def test_the_register_pdf_repeats_its_header_on_every_page(login):
     for _ in range(60):
         make_case()
     rows = reports.register_rows(Complaint.objects.all())
-    document = pdf.render_document("pdf/complaint_register.html", report_views.register_pdf_context(rows, None, ""))
+    document = pdf.render_document("pdf/complaint_register.html", register_pdf.context(rows, None, ""))
     assert len(document.pages) > 1
     assert _laid_out_text(document).count("Councillors (council)") == len(document.pages)
 
