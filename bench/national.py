@@ -9,7 +9,9 @@ MIN_REPEAT, for a page whose requests take more than PAGE_SECONDS in all). Besid
 page, in the same run, its floor: a bare view fetching the same rows with the fewest queries and
 rendering them in a minimal template (those of bench/complaints.py and bench/protocol.py where
 they exist, else bench/national_floors.py), and ``ours / floor``. Last, the jobs: booking
-throughput (bench/training.py's) and the report PDFs (as bench/reports.py makes them).
+throughput (bench/training.py's), the protocol reminder sweep (bench/protocol_reminders.py's, over a
+backlog of 2,500 of the 21,304 outstanding councillors, the rest already reminded by earlier sweeps:
+that module's docstring says why) and the report PDFs (as bench/reports.py makes them).
 
 Figures are the earlier names with the prefix ``national.`` (``national.complaints.queue.median_ms``),
 plus ``p95_ms`` for each page. It runs last in ``make bench``; alone: ``python -m bench national``.
@@ -36,6 +38,7 @@ from django.utils import timezone
 from bench import complaints as complaints_bench
 from bench import national_floors as floors
 from bench import protocol as protocol_bench
+from bench import protocol_reminders as reminders_bench
 from bench import training as training_bench
 from bench.common import Results
 from bench.national_data import NationalData
@@ -287,5 +290,9 @@ def run(results: Results) -> None:
         print(_table(measured), flush=True)
 
     training_bench._measure_booking(_Prefixed(results))
+    try:
+        reminders_bench.measure_national(_Prefixed(results))
+    except Exception as exc:  # as for the pages: a failure here should not cost the run's other figures
+        print(f"  protocol.reminders SKIPPED, it failed: {type(exc).__name__}: {exc}", flush=True)
     _measure_reports(_Prefixed(results))
     print(f"  national: {time.perf_counter() - started:.1f}s in all", flush=True)

@@ -47,16 +47,54 @@ def send_templated_email(
     base64-encoded with ``"encoding": "base64"``. With ``enqueue=False`` the
     caller hands the messages to :func:`enqueue_batch` itself (bulk senders).
     """
-    ctx = {"council_name": settings.COUNCIL_NAME, "site_url": settings.SITE_URL, **(context or {})}
-    return queue_email(
-        to=to,
-        subject=render_to_string(f"email/{template}.subject.txt", ctx),
-        body_text=render_to_string(f"email/{template}.txt", ctx),
-        body_html=render_to_string(f"email/{template}.html", ctx),
-        key=key,
-        attachments=attachments,
-        enqueue=enqueue,
+    return queue_email(to=to, **_render(template, context), key=key, attachments=attachments, enqueue=enqueue)
+
+
+def send_templated_emails(messages: list[dict]) -> dict[str, OutboundEmail]:
+    """:func:`send_templated_email` for many messages in a few queries, whatever their number:
+    for bulk senders (a reminder sweep), which hand the new ones to :func:`enqueue_batch` themselves.
+
+    Each message is a dict of ``key`` (required), ``to``, ``template`` and ``context``. Returns the
+    outbox messages by key, each with ``created`` as send_templated_email sets it; a key already in
+    the outbox keeps its first message, and is not rendered again.
+    """
+    keys = [m["key"] for m in messages]
+    existing = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    OutboundEmail.objects.bulk_create(
+        [
+            OutboundEmail(key=m["key"], **_outbox_fields(to=m["to"], **_render(m["template"], m.get("context"))))
+            for m in messages
+            if m["key"] not in existing
+        ],
+        # A concurrent sender may have written a key since: its message stands, as with get_or_create.
+        # Both then count it as theirs and enqueue it, and delivery's claim still sends it once.
+        ignore_conflicts=True,
     )
+    by_key = OutboundEmail.objects.in_bulk(keys, field_name="key")
+    for key, message in by_key.items():
+        message.created = key not in existing
+    return by_key
+
+
+def _render(template: str, context: dict | None) -> dict[str, str]:
+    ctx = {"council_name": settings.COUNCIL_NAME, "site_url": settings.SITE_URL, **(context or {})}
+    return {
+        "subject": render_to_string(f"email/{template}.subject.txt", ctx),
+        "body_text": render_to_string(f"email/{template}.txt", ctx),
+        "body_html": render_to_string(f"email/{template}.html", ctx),
+    }
+
+
+def _outbox_fields(
+    *, to: list[str] | str, subject: str, body_text: str, body_html: str = "", attachments: list[dict] | None = None
+) -> dict:
+    return {
+        "to": [to] if isinstance(to, str) else list(to),
+        "subject": " ".join(subject.split())[:255],
+        "body_text": body_text,
+        "body_html": body_html,
+        "attachments": attachments or [],
+    }
 
 
 def queue_email(
@@ -72,13 +110,9 @@ def queue_email(
     """Store a message in the outbox and enqueue its delivery once the caller's transaction commits."""
     message, created = OutboundEmail.objects.get_or_create(
         key=key or f"adhoc:{uuid.uuid4()}",
-        defaults={
-            "to": [to] if isinstance(to, str) else list(to),
-            "subject": " ".join(subject.split())[:255],
-            "body_text": body_text,
-            "body_html": body_html,
-            "attachments": attachments or [],
-        },
+        defaults=_outbox_fields(
+            to=to, subject=subject, body_text=body_text, body_html=body_html, attachments=attachments
+        ),
     )
     message.created = created
     if created and enqueue:

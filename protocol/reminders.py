@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from council.notifications import enqueue_batch, send_templated_email
+from council.notifications import enqueue_batch, send_templated_emails
 from council.roles import Role
 from council.selectors import holders_of
 
@@ -75,7 +75,8 @@ def sweep(today: date | None = None) -> int:
 
 def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
     """Attach an outbox email to up to BATCH recorded reminders (after pk ``after``) that
-    have none yet. Returns the last pk seen and how many were queued, or None when done."""
+    have none yet, in the same few queries however many there are. Returns the last pk seen
+    and how many were queued, or None when done."""
     with transaction.atomic():
         pending = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
@@ -86,15 +87,24 @@ def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
         if not pending:
             return None
         monitoring_officers = _monitoring_officer_emails()
+        member_services: list[str] = []
+        if any(r.kind == Reminder.Kind.ESCALATION and r.councillor.member_services_contact_id is None for r in pending):
+            member_services = _member_services_emails()
         due_dates = dict(
             Requirement.objects.filter(
                 version=in_force.basis, councillor_id__in=[r.councillor_id for r in pending]
             ).values_list("councillor_id", "due_date")
         )
-        for reminder in pending:
-            reminder.email = _queue_email(
-                reminder, in_force, monitoring_officers, due_dates.get(reminder.councillor_id)
+        messages = {
+            reminder.pk: _message(
+                reminder, in_force, monitoring_officers, member_services, due_dates.get(reminder.councillor_id)
             )
+            for reminder in pending
+        }
+        queued = send_templated_emails([m for m in messages.values() if m is not None])
+        for reminder in pending:
+            message = messages[reminder.pk]
+            reminder.email = queued[message["key"]] if message else None
         Reminder.objects.bulk_update(pending, ["email"])
         new_emails = [r.email.pk for r in pending if r.email is not None and r.email.created]
         enqueue_batch(new_emails)
@@ -105,7 +115,11 @@ def _monitoring_officer_emails() -> list[str]:
     return list(holders_of(Role.MONITORING_OFFICER).values_list("email", flat=True))
 
 
-def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: list[str], due: date | None):
+def _message(
+    reminder: Reminder, in_force: Version, monitoring_officers: list[str], member_services: list[str], due: date | None
+) -> dict | None:
+    """The outbox message for ``reminder`` (as :func:`council.notifications.send_templated_emails`
+    takes it), or None when there is nobody to send it to."""
     councillor = reminder.councillor
     context = {
         "councillor": councillor,
@@ -117,20 +131,19 @@ def _queue_email(reminder: Reminder, in_force: Version, monitoring_officers: lis
     }
     if reminder.kind == Reminder.Kind.ESCALATION:
         contact = councillor.member_services_contact
-        to = ([contact.email] if contact else _member_services_emails()) + monitoring_officers
+        to = ([contact.email] if contact else member_services) + monitoring_officers
         context["profile_url"] = settings.SITE_URL + reverse("council:councillor_detail", args=[councillor.pk])
     else:
         to = [councillor.contact_email]
     to = sorted({address for address in to if address})
     if not to:
         return None
-    return send_templated_email(
-        to=to,
-        template=f"protocol_{reminder.kind}",
-        context=context,
-        key=f"protocol-reminder:{reminder.pk}",
-        enqueue=False,
-    )
+    return {
+        "key": f"protocol-reminder:{reminder.pk}",
+        "to": to,
+        "template": f"protocol_{reminder.kind}",
+        "context": context,
+    }
 
 
 def _member_services_emails() -> list[str]:
