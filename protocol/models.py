@@ -189,6 +189,9 @@ class Reminder(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     on_date = models.DateField()
     email = models.ForeignKey("council.OutboundEmail", on_delete=models.SET_NULL, null=True, related_name="+")
+    # Set when the reminder fell due with nobody to send it to (no address on record): it is not
+    # tried again by later sweeps; the next reminder due reaches an address added since.
+    no_recipient = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

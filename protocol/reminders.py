@@ -80,7 +80,7 @@ def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
     with transaction.atomic():
         pending = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(email__isnull=True, version=in_force.basis, pk__gt=after)
+            .filter(email__isnull=True, no_recipient=False, version=in_force.basis, pk__gt=after)
             .select_related("councillor__user", "councillor__member_services_contact", "councillor__authority")
             .order_by("pk")[:BATCH]
         )
@@ -105,7 +105,8 @@ def _queue_batch(in_force: Version, after: int) -> tuple[int, int] | None:
         for reminder in pending:
             message = messages[reminder.pk]
             reminder.email = queued[message["key"]] if message else None
-        Reminder.objects.bulk_update(pending, ["email"])
+            reminder.no_recipient = message is None
+        Reminder.objects.bulk_update(pending, ["email", "no_recipient"])
         new_emails = [r.email.pk for r in pending if r.email is not None and r.email.created]
         enqueue_batch(new_emails)
         return pending[-1].pk, len(new_emails)

@@ -41,6 +41,23 @@ class TestSchedule:
         assert sorted(m.to[0] for m in outbox) == sorted(c.email for c in cllrs)
         assert "acknowledge" in outbox[0].subject.lower()
 
+    def test_a_reminder_with_nobody_to_send_to_is_not_tried_again(self, outbox):
+        (without_address, _) = _publish(councillors=2)
+        without_address.email = ""
+        without_address.save()
+        with freeze_time("2026-01-05 09:15"):
+            assert reminders.sweep() == 1
+        reminder = Reminder.objects.get(councillor=without_address)
+        assert reminder.no_recipient and reminder.email is None
+        assert Reminder.objects.filter(email__isnull=True, no_recipient=False).count() == 0
+        # An address added later gets the next reminder due, not the one that found nobody.
+        without_address.email = "found@example.gov.uk"
+        without_address.save()
+        with freeze_time("2026-01-26 09:15"):
+            reminders.sweep()
+        assert [m.to for m in outbox if m.to == ["found@example.gov.uk"]] == [["found@example.gov.uk"]]
+        assert Reminder.objects.get(councillor=without_address, kind=Reminder.Kind.PUBLISHED).no_recipient
+
     @pytest.mark.parametrize(
         ("today", "expected"),
         [
