@@ -269,20 +269,37 @@ def report_annual(request: HttpRequest) -> HttpResponse:
         return _pdf_response("pdf/annual_report.html", annual_pdf_context(report), "annual-report")
     if export == "csv":
         return _annual_csv(report)
+    authorities, authorities_note = _authority_table(report)
     context = {
         "form": form,
         "report": report,
+        "authorities": authorities,
+        "authorities_note": authorities_note,
         "csv_query": _with_format(request, "csv"),
         "pdf_query": _with_format(request, "pdf"),
     }
     return render(request, "complaints/report_annual.html", context)
 
 
+def _authority_table(report: dict) -> tuple[list[tuple[str, int]], str]:
+    """The by-authority rows for the page and the PDF (the CSV has them all), and a note saying so
+    when some are summed."""
+    rows = reports.top_authorities(report["by_authority"])
+    if len(rows) == len(report["by_authority"]):
+        return rows, ""
+    return rows, (
+        f"Complaints concerned councillors of {len(report['by_authority']):,} authorities. The "
+        f"{reports.AUTHORITY_ROWS} with the most complaints are listed, then the others together; "
+        "the spreadsheet (CSV) lists every authority."
+    )
+
+
 def annual_pdf_context(report: dict) -> dict:
+    authorities, authorities_note = _authority_table(report)
     tables = [
-        ("By authority", "Authority", report["by_authority"]),
-        ("By Code of Conduct heading (a complaint may cite more than one)", "Heading", report["by_heading"]),
-        ("By outcome", "Outcome", report["by_outcome"]),
+        ("By authority", "Authority", authorities, authorities_note),
+        ("By Code of Conduct heading", "Heading", report["by_heading"], "A complaint may cite more than one heading."),
+        ("By outcome", "Outcome", report["by_outcome"], ""),
     ]
     return {"title": "Standards annual report", "tables": tables, **report}
 

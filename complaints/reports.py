@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from council.workdays import working_days_between
@@ -97,6 +96,17 @@ def _local_date(value: datetime | None) -> date | None:
 
 # --- The annual report --------------------------------------------------------------------------------
 
+# The by-authority table of the page and the PDF lists the authorities with the most complaints and
+# sums the rest in one row: at national scale, hundreds of authorities would fill pages a Standards
+# Committee does not read. The CSV lists every authority.
+AUTHORITY_ROWS = 20
+
+# The stages timed against their targets: (name, field, setting holding the target in working days).
+TIMED_STAGES = (
+    ("Acknowledgement", "acknowledged_at", "COMPLAINTS_ACKNOWLEDGE_WITHIN"),
+    ("Initial assessment", "assessed_at", "COMPLAINTS_ASSESS_WITHIN"),
+)
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -121,55 +131,49 @@ def _months(period: Period) -> list[date]:
     return months
 
 
-def by_month(complaints: QuerySet[Complaint], period: Period) -> list[tuple[date, int]]:
-    counts = {
-        timezone.localdate(row["month"]) if isinstance(row["month"], datetime) else row["month"]: row["n"]
-        for row in complaints.annotate(month=TruncMonth("received_at")).values("month").annotate(n=Count("pk"))
-    }
+class _WorkingDayNumbers(dict):
+    """The working days from ``origin`` to each local date looked up, counted once per date: the
+    working days between two dates are the difference of their numbers."""
+
+    def __init__(self, origin: date) -> None:
+        super().__init__()
+        self.origin = origin
+
+    def __missing__(self, day: date) -> int:
+        number = self[day] = working_days_between(self.origin, day)
+        return number
+
+
+def _dates(complaints: QuerySet[Complaint], period: Period) -> tuple[int, list[tuple[date, int]], list[Timing]]:
+    """The total, the count by month received and the stage timings, from one pass over the dates.
+
+    In Python: months are local (a complaint received at 00:30 BST on 1 April counts in April) and
+    working days follow the bank-holiday calendar. SQLite can apply neither but through a Python
+    function called for each row, slower than this loop; and the timings need every row anyway."""
+    zone = timezone.get_current_timezone()
+    numbers = _WorkingDayNumbers(period.start)
+    by_day: dict[date, int] = defaultdict(int)
+    days: list[list[int]] = [[] for _ in TIMED_STAGES]
+    rows = complaints.values_list("received_at", *(field for _, field, _ in TIMED_STAGES))
+    for received_at, *ends in rows.iterator(chunk_size=2000):
+        received = received_at.astimezone(zone).date()
+        by_day[received] += 1
+        start = numbers[received]
+        for stage_days, end in zip(days, ends, strict=True):
+            if end is not None:
+                stage_days.append(numbers[end.astimezone(zone).date()] - start)
+    by_month: dict[date, int] = defaultdict(int)
+    for day, count in by_day.items():
+        by_month[day.replace(day=1)] += count
+    timings = [_timing(name, setting, d) for (name, _, setting), d in zip(TIMED_STAGES, days, strict=True)]
     # Every month of the period, including those with none (a committee reads the gaps too).
-    return [(month, counts.get(month, 0)) for month in _months(period)]
+    months = [(month, by_month.get(month, 0)) for month in _months(period)]
+    return sum(by_day.values()), months, timings
 
 
-def by_authority(complaints: QuerySet[Complaint]) -> list[tuple[str, int]]:
-    rows = complaints.values("principal_authority__name").annotate(n=Count("pk")).order_by("principal_authority__name")
-    return [(row["principal_authority__name"] or "No authority recorded", row["n"]) for row in rows]
-
-
-def by_heading(complaints: QuerySet[Complaint]) -> list[tuple[str, int]]:
-    """Complaints citing each heading (one complaint may cite several), then those citing none."""
-    rows = (
-        Complaint.headings.through.objects.filter(complaint_id__in=complaints.values("pk"))
-        .values("codeheading_id")
-        .annotate(n=Count("complaint_id"))
-    )
-    counts = {row["codeheading_id"]: row["n"] for row in rows}
-    result = [(str(heading), counts[heading.pk]) for heading in CodeHeading.objects.filter(pk__in=counts)]
-    none = complaints.filter(headings__isnull=True).count()
-    if none:
-        result.append(("No heading given", none))
-    return result
-
-
-def by_outcome(complaints: QuerySet[Complaint]) -> list[tuple[str, int]]:
-    """The decision's finding where there is one; otherwise the stage (open, withdrawn, closed)."""
-    counts: dict[str, int] = defaultdict(int)
-    for row in complaints.values("decision__finding", "stage").annotate(n=Count("pk")):
-        finding = row["decision__finding"]
-        if finding:
-            label = FINDING_LABELS.get(finding, finding)
-        elif row["stage"] in OPEN_STAGES:
-            label = f"Open: {STAGE_LABELS[row['stage']].lower()}"
-        else:
-            label = STAGE_LABELS.get(row["stage"], row["stage"])
-        counts[label] += row["n"]
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def timing(complaints: QuerySet[Complaint], *, name: str, field: str, target: int) -> Timing:
-    """Median working days from receipt to ``field``, and how many within ``target``.
-    Computed in Python: working days follow the bank-holiday calendar, which the database lacks."""
-    pairs = complaints.filter(**{f"{field}__isnull": False}).values_list("received_at", field)
-    days = [working_days_between(timezone.localdate(start), timezone.localdate(end)) for start, end in pairs]
+def _timing(name: str, setting: str, days: list[int]) -> Timing:
+    """How one stage went: ``days`` holds the working days each complaint took, ``setting`` names the target."""
+    target = getattr(settings, setting)
     return Timing(
         name=name,
         target=target,
@@ -179,25 +183,66 @@ def timing(complaints: QuerySet[Complaint], *, name: str, field: str, target: in
     )
 
 
+def _by_authority_and_outcome(complaints: QuerySet[Complaint]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Both tables from one grouped query. Authorities by number of complaints, most first; the
+    outcome is the decision's finding where there is one, otherwise the stage (open, withdrawn, closed)."""
+    authorities: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, int] = defaultdict(int)
+    cells = complaints.values_list("principal_authority__name", "decision__finding", "stage").annotate(n=Count("pk"))
+    for authority, finding, stage, n in cells:
+        authorities[authority or "No authority recorded"] += n
+        if finding:
+            label = FINDING_LABELS.get(finding, finding)
+        elif stage in OPEN_STAGES:
+            label = f"Open: {STAGE_LABELS[stage].lower()}"
+        else:
+            label = STAGE_LABELS.get(stage, stage)
+        outcomes[label] += n
+    return _most_first(authorities), _most_first(outcomes)
+
+
+def _most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def by_heading(complaints: QuerySet[Complaint], total: int) -> list[tuple[str, int]]:
+    """Complaints citing each heading (one complaint may cite several), then those citing none:
+    one pass over the citations, counting each heading and the complaints citing any."""
+    headings = {f"heading_{heading.pk}": heading for heading in CodeHeading.objects.all()}
+    citations = Complaint.headings.through.objects.filter(complaint_id__in=complaints.values("pk"))
+    counts = citations.aggregate(
+        cited=Count("complaint_id", distinct=True),
+        **{key: Count("pk", filter=Q(codeheading_id=heading.pk)) for key, heading in headings.items()},
+    )
+    result = [(str(heading), counts[key]) for key, heading in headings.items() if counts[key]]
+    if none := total - counts["cited"]:
+        result.append(("No heading given", none))
+    return result
+
+
+def top_authorities(by_authority: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The AUTHORITY_ROWS authorities with the most complaints (``by_authority`` is most first),
+    then one row for all the others, unless that would be a single authority (it may as well be named)."""
+    if len(by_authority) <= AUTHORITY_ROWS + 1:
+        return by_authority
+    others = by_authority[AUTHORITY_ROWS:]
+    return [*by_authority[:AUTHORITY_ROWS], (f"The other {len(others):,} authorities", sum(n for _, n in others))]
+
+
 def annual_report(period: Period) -> dict:
-    """Everything in the standards annual report: counts only, never a name."""
+    """Everything in the standards annual report: counts only, never a name.
+
+    Four queries whatever the number of complaints: the dates (total, months, timings), the
+    authority and outcome counts, the Code headings and their counts."""
     complaints = received_in(Complaint.objects.submitted(), period).order_by()
+    total, by_month, timings = _dates(complaints, period)
+    by_authority, by_outcome = _by_authority_and_outcome(complaints)
     return {
         "period": period,
-        "total": complaints.count(),
-        "by_month": by_month(complaints, period),
-        "by_authority": by_authority(complaints),
-        "by_heading": by_heading(complaints),
-        "by_outcome": by_outcome(complaints),
-        "timings": [
-            timing(
-                complaints,
-                name="Acknowledgement",
-                field="acknowledged_at",
-                target=settings.COMPLAINTS_ACKNOWLEDGE_WITHIN,
-            ),
-            timing(
-                complaints, name="Initial assessment", field="assessed_at", target=settings.COMPLAINTS_ASSESS_WITHIN
-            ),
-        ],
+        "total": total,
+        "by_month": by_month,
+        "by_authority": by_authority,
+        "by_heading": by_heading(complaints, total),
+        "by_outcome": by_outcome,
+        "timings": timings,
     }

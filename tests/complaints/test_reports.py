@@ -371,3 +371,105 @@ def test_the_annual_report_defaults_to_the_last_financial_year(client, login):
     login(Role.REPORT_VIEWER)
     period = reports.last_financial_year()
     assert str(period) in client.get(ANNUAL).content.decode()
+
+
+def test_months_and_working_days_follow_local_dates_and_bank_holidays():
+    """Received at 00:30 BST on 1 April counts in April, of the year that starts that day; a stage's
+    working days skip Good Friday and Easter Monday and end on the local date of the acknowledgement."""
+    make_case(received=datetime(2025, 3, 31, 23, 30, tzinfo=UTC), acknowledged_at=at(2025, 4, 8))  # 5
+    make_case(
+        received=at(2025, 4, 17),  # Maundy Thursday
+        acknowledged_at=datetime(2025, 4, 22, 23, 30, tzinfo=UTC),  # 00:30 on Wednesday 23 April: 2
+    )
+    make_case(received=datetime(2025, 3, 31, 22, 30, tzinfo=UTC))  # 23:30 on 31 March: the year before
+    make_case(received=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))  # 00:30 on 1 April 2026: the year after
+    report = reports.annual_report(reports.Period(date(2025, 4, 1), date(2026, 3, 31)))
+    assert report["total"] == 2
+    assert dict(report["by_month"])[date(2025, 4, 1)] == 2
+    acknowledgement, assessment = report["timings"]
+    assert (acknowledgement.measured, acknowledgement.median, acknowledgement.within) == (2, 3.5, 2)
+    assert (assessment.measured, assessment.median) == (0, None)
+
+
+def _complaints_by_authority(counts: dict[str, int]) -> None:
+    for name, count in counts.items():
+        councillor = CouncillorFactory(authority=AuthorityFactory(name=name))
+        for _ in range(count):
+            make_case(Stage.ACKNOWLEDGED, councillor=councillor, received=at(2025, 6, 2))
+
+
+# The financial year 2025-26, as the period form sends it.
+FY_2025 = {
+    **{"date_from_0": "1", "date_from_1": "4", "date_from_2": "2025"},
+    **{"date_to_0": "31", "date_to_1": "3", "date_to_2": "2026"},
+}
+
+
+def test_the_by_authority_table_names_the_busiest_authorities_and_sums_the_rest(client, login, monkeypatch):
+    """A committee reads the authorities with the most complaints; at national scale the rest would fill
+    pages. The page and the PDF list the top ones and one row for the others; the CSV lists them all."""
+    monkeypatch.setattr(reports, "AUTHORITY_ROWS", 2)
+    _complaints_by_authority(
+        {"Delta Council": 4, "Alpha Council": 3, "Echo Council": 2, "Bravo Council": 1, "Charlie Council": 1}
+    )
+    login(Role.REPORT_VIEWER)
+    report = reports.annual_report(reports.Period(date(2025, 4, 1), date(2026, 3, 31)))
+    assert report["by_authority"] == [
+        ("Delta Council", 4),
+        ("Alpha Council", 3),
+        ("Echo Council", 2),
+        ("Bravo Council", 1),
+        ("Charlie Council", 1),
+    ]
+    note = "Complaints concerned councillors of 5 authorities. The 2 with the most complaints are listed"
+
+    page = client.get(ANNUAL, FY_2025).content.decode()
+    table = page[page.index("By authority") : page.index("By Code of Conduct heading")]
+    assert note in table
+    assert table.index("Delta Council") < table.index("Alpha Council") < table.index("The other 3 authorities")
+    assert ">4</td>" in table[table.index("The other 3 authorities") :]  # 2 + 1 + 1
+    for summed in ("Echo Council", "Bravo Council", "Charlie Council"):
+        assert summed not in table
+
+    rows = list(csv.reader(io.StringIO(client.get(ANNUAL, {**FY_2025, "format": "csv"}).content.decode())))
+    assert [row[1:] for row in rows if row[0] == "By authority"] == [
+        [name, str(count)] for name, count in report["by_authority"]
+    ]
+
+    response = client.get(ANNUAL, {**FY_2025, "format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    document = pdf.render_document("pdf/annual_report.html", report_views.annual_pdf_context(report))
+    text = _laid_out_text(document)
+    assert "The other 3 authorities" in text
+    assert "Echo Council" not in text
+    assert "councillors of 5 authorities" in text
+    # Still a tagged PDF/UA-1 document: its tables keep their header cells.
+    raw = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=True)
+    for marker in (b"/StructTreeRoot", b"/MarkInfo", b"/Lang (en-GB)", b"/DisplayDocTitle true"):
+        assert marker in raw, marker
+    for tag in (b"/H1", b"/H2", b"/Table", b"/TH", b"/TD"):
+        assert b"/S " + tag in raw, tag
+
+
+def test_one_authority_beyond_the_top_is_named_not_summed(client, login, monkeypatch):
+    monkeypatch.setattr(reports, "AUTHORITY_ROWS", 2)
+    _complaints_by_authority({"Delta Council": 3, "Alpha Council": 2, "Echo Council": 1})
+    login(Role.REPORT_VIEWER)
+    page = client.get(ANNUAL, FY_2025).content.decode()
+    assert "Echo Council" in page
+    assert "The other" not in page
+    assert "Complaints concerned councillors of" not in page
+
+
+def _annual_queries(client, authorities: int) -> int:
+    Complaint.objects.all().delete()
+    _complaints_by_authority({f"Authority {i} Council": 1 + i % 3 for i in range(authorities)})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ANNUAL, FY_2025).status_code == 200
+    return len(queries)
+
+
+def test_the_annual_report_makes_the_same_number_of_queries_for_3_or_30_authorities(client, login):
+    login(Role.REPORT_VIEWER)
+    assert _annual_queries(client, 3) == _annual_queries(client, 30)
