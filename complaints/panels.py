@@ -7,10 +7,12 @@ from typing import Any
 
 from django.urls import reverse
 
+from council import selectors as council_selectors
 from council.registry import home_panels
 from council.roles import Capability, Role, user_can, user_has_role
 
 from . import selectors
+from .permissions import cases_told_to
 
 
 def case_officer_panel(request) -> dict[str, Any] | None:
@@ -32,7 +34,11 @@ def councillor_panel(request) -> dict[str, Any] | None:
     """For a councillor who has been told of complaints about them: a link to see them."""
     if not user_has_role(request.user, Role.COUNCILLOR):
         return None
-    count = selectors.councillor_case_list(request.user).count()
+    # The councillor record other panels have already fetched for this request.
+    councillor = council_selectors.councillor_for_request(request)
+    if councillor is None:
+        return None
+    count = cases_told_to(councillor).count()
     if not count:
         return None
     return {

@@ -51,4 +51,10 @@ def councillor_cases_for(user) -> QuerySet[Complaint]:
     councillor = getattr(user, "councillor", None)
     if councillor is None or Role.COUNCILLOR not in user_roles(user):
         return Complaint.objects.none()
+    return cases_told_to(councillor)
+
+
+def cases_told_to(councillor) -> QuerySet[Complaint]:
+    """Complaints about ``councillor`` that they have been told about. Not a check in itself:
+    the caller has made sure ``councillor`` is the signed-in councillor's own record."""
     return Complaint.objects.filter(councillors=councillor, councillor_notified_at__isnull=False)

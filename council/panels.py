@@ -43,7 +43,7 @@ def directory_panel(request) -> dict[str, Any] | None:
 
 def your_details_panel(request) -> dict[str, Any] | None:
     """For a councillor with a portal account: what the directory says about them."""
-    councillor = selectors.councillor_for_user(request.user)
+    councillor = selectors.councillor_for_request(request)
     if councillor is None:
         return None
     return {

@@ -6,7 +6,9 @@ An app registers a callable from its ``AppConfig.ready()``::
     home_panels.register(lambda request: {...} or None, order=20)
 
 The callable returns a dict ``{"title", "template", "context"}`` or ``None``
-when it has nothing for this person.
+when it has nothing for this person. A home panel that needs the signed-in
+person's councillor record gets it from ``selectors.councillor_for_request``,
+so that the page fetches it once for all the panels.
 
 ``councillor_record_sections`` make up a councillor's record report (the page
 and its PDF): each callable takes ``(request, councillor)`` and its template is

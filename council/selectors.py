@@ -93,6 +93,19 @@ def councillor_for_user(user) -> Councillor | None:
     return Councillor.objects.select_related("authority", "ward", "political_group").filter(user=user).first()
 
 
+_NOT_FETCHED = object()
+
+
+def councillor_for_request(request) -> Councillor | None:
+    """``councillor_for_user(request.user)``, fetched once per request: the home page's panels
+    (council's, the protocol's, training's, complaints') each need it. Only for pages that
+    read; after a change to who is linked, call ``councillor_for_user``."""
+    councillor = getattr(request, "_council_councillor", _NOT_FETCHED)
+    if councillor is _NOT_FETCHED:
+        councillor = request._council_councillor = councillor_for_user(request.user)
+    return councillor
+
+
 def directory_summary() -> dict[str, int]:
     """Counts for Member Services' home panel, in one query."""
     return Councillor.objects.aggregate(

@@ -19,16 +19,15 @@ def councillor_home_panel(request) -> dict[str, Any] | None:
     """For a councillor: the version awaiting their acknowledgement, or that they are up to date."""
     if not user_has_role(request.user, Role.COUNCILLOR):
         return None
-    councillor = council_selectors.councillor_for_user(request.user)
-    version = services.in_force()
+    councillor = council_selectors.councillor_for_request(request)
     if councillor is None:
         context: dict[str, Any] = {"not_linked": True}
     elif not councillor.is_active:
         return None  # a former councillor has nothing to acknowledge
-    elif version is None:
-        context = {"version": None}
     else:
-        context = {"version": version, "status": selectors.councillor_status(councillor, version)}
+        # The version and where they stand with it in one query: all the panel shows.
+        version, standing = selectors.in_force_with_standing(councillor)
+        context = {"version": version, "status": standing}
     return {"title": "Social media protocol", "template": "protocol/panels/councillor_home.html", "context": context}
 
 

@@ -13,13 +13,26 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, Window
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from council.models import Councillor
 
+from . import services
 from .models import Acknowledgement, Reminder, Requirement, SocialAccount, Version
 
 # Lists on the dashboard stop here; the CSV export has everyone.
@@ -103,7 +116,42 @@ class CouncillorStatus:
 
     @property
     def is_overdue(self) -> bool:
-        return not self.acknowledged and self.due_date is not None and self.due_date < timezone.localdate()
+        return _is_overdue(self.acknowledged, self.due_date)
+
+
+def _is_overdue(acknowledged: bool, due_date: date | None) -> bool:
+    return not acknowledged and due_date is not None and due_date < timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a councillor stands with the version in force, as :class:`CouncillorStatus` says
+    but without the acknowledgement and requirement rows: all the home page shows."""
+
+    acknowledged: bool
+    due_date: date | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return _is_overdue(self.acknowledged, self.due_date)
+
+
+def in_force_with_standing(councillor: Councillor) -> tuple[Version | None, Standing | None]:
+    """The version in force and ``councillor``'s standing with it (worked out as
+    :func:`councillor_status` does), in one query rather than three."""
+    acknowledgements = Acknowledgement.objects.filter(councillor=councillor, version__basis_id=OuterRef("basis_id"))
+    requirements = Requirement.objects.filter(councillor=councillor, version_id=OuterRef("basis_id")).order_by("pk")
+    version = (
+        services.in_force_versions()
+        .annotate(
+            councillor_acknowledged=Exists(acknowledgements),
+            councillor_due_date=Subquery(requirements.values("due_date")[:1]),
+        )
+        .first()
+    )
+    if version is None:
+        return None, None
+    return version, Standing(acknowledged=version.councillor_acknowledged, due_date=version.councillor_due_date)
 
 
 def councillor_status(councillor: Councillor, version: Version) -> CouncillorStatus:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -211,8 +211,14 @@ def publish_due_versions(now=None) -> list[Version]:
     return published
 
 
+def in_force_versions(protocol_slug: str = DEFAULT_PROTOCOL_SLUG) -> QuerySet[Version]:
+    """The published versions, the one in force first: ``in_force`` takes it; a selector that
+    wants more about it in the same query annotates this first."""
+    return Version.objects.published().filter(protocol__slug=protocol_slug).select_related("protocol", "basis")
+
+
 def in_force(protocol_slug: str = DEFAULT_PROTOCOL_SLUG) -> Version | None:
-    return Version.objects.published().filter(protocol__slug=protocol_slug).select_related("protocol", "basis").first()
+    return in_force_versions(protocol_slug).first()
 
 
 def require_for_new_councillor(*, councillor: Councillor, start: date | None = None) -> Requirement | None:

@@ -31,15 +31,14 @@ def member_services_panel(request) -> dict[str, Any] | None:
     """For those who run training: sessions to come, full ones with a waiting list, and who is behind."""
     if not user_can(request.user, Capability.MANAGE_TRAINING):
         return None
-    overdue = mandatory.matrix(statuses=[mandatory.OVERDUE])
-    flagged = mandatory.flags({"regulatory_only": True})
+    overdue, flagged = mandatory.overdue_and_flagged()
     return {
         "title": "Councillor training",
         "template": "training/manage/home_panel.html",
         "context": {
             **_session_counts(),
-            "overdue": len(overdue.rows),
-            "flagged": len({flag.councillor.pk for flag in flagged}),
+            "overdue": overdue,
+            "flagged": flagged,
             "sessions_url": reverse("training:sessions"),
             "courses_url": reverse("training:course_list"),
             "matrix_url": reverse("training:matrix"),

@@ -39,7 +39,7 @@ def councillor_home_panel(request) -> dict[str, Any] | None:
     """For a linked, serving councillor: their next sessions and mandatory training still to do."""
     if not user_has_role(request.user, Role.COUNCILLOR):
         return None
-    councillor = council_selectors.councillor_for_user(request.user)
+    councillor = council_selectors.councillor_for_request(request)
     if councillor is None or not councillor.is_active:
         return None  # the protocol's panel already says the account needs linking
     requirements = _requirements(councillor)
