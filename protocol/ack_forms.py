@@ -11,9 +11,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html
 
+from council.authority_filters import AuthorityScopedFilters
 from council.formfields import DateInputField
 from council.forms import ByAuthorityChoiceField
-from council.ids import parse_id
 from council.models import Authority, PoliticalGroup, Ward
 from council.widgets import FastSelect
 
@@ -164,42 +164,27 @@ def _ignore_invalid(form: forms.Form) -> dict[str, Any]:
     return getattr(form, "cleaned_data", {})
 
 
-# The hint on a select whose options depend on the authority chosen.
-CHOOSE_AUTHORITY_FIRST = "Choose an authority and apply the filters first"
-
-
-class ComplianceFilterForm(forms.Form):
-    """The dashboard's filters. A national portal has hundreds of principal councils and thousands of
-    parish and town councils, each with its groups and wards, so the selects list only what the
-    choice so far makes relevant: principal councils first, then (once one is applied) its parish
-    and town councils, groups and wards. No JavaScript: each step is "Apply filters"."""
+class ComplianceFilterForm(AuthorityScopedFilters, forms.Form):
+    """The dashboard's filters. At national scale the selects list principal councils, the chosen
+    one's parishes, and the chosen authority's groups and wards: see council.authority_filters."""
 
     authority = forms.ModelChoiceField(
-        # Principal councils, and any parish council recorded without one (it has no other way in).
-        queryset=Authority.objects.filter(principal__isnull=True).order_by("name"),
+        queryset=Authority.objects.order_by("name"),
         required=False,
         empty_label="Any authority",
         widget=FastSelect,
         error_messages={"invalid_choice": "Choose an authority from the list"},
     )
-    parish = forms.ModelChoiceField(
-        label="Parish or town council",
-        queryset=Authority.objects.none(),
-        required=False,
-        empty_label="Any parish or town council",
-        widget=FastSelect,
-        error_messages={"invalid_choice": "Choose a parish or town council from the list"},
-    )
     political_group = ByAuthorityChoiceField(
         label="Political group",
-        queryset=PoliticalGroup.objects.none(),
+        queryset=PoliticalGroup.objects.select_related("authority").order_by("authority__name", "name"),
         required=False,
         empty_label="Any group",
         widget=FastSelect,
         error_messages={"invalid_choice": "Choose a political group from the list"},
     )
     ward = ByAuthorityChoiceField(
-        queryset=Ward.objects.none(),
+        queryset=Ward.objects.select_related("authority").order_by("authority__name", "name"),
         required=False,
         empty_label="Any ward",
         widget=FastSelect,
@@ -212,80 +197,21 @@ class ComplianceFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a status from the list"},
     )
 
-    def _raw_id(self, name: str) -> int | None:
-        return parse_id(self.data.get(name, "")) if self.is_bound else None
-
-    def _parish_as_authority(self) -> None:
-        """An address naming a parish or town council as the authority (a bookmark, or a link from
-        elsewhere) picks its principal council and then the parish, as the page would have."""
-        authority_id = self._raw_id("authority")
-        if authority_id is None or self._raw_id("parish") is not None:
-            return
-        principal_id = Authority.objects.filter(pk=authority_id).values_list("principal_id", flat=True).first()
-        if principal_id is not None:
-            self.data["authority"], self.data["parish"] = str(principal_id), str(authority_id)
-
-    def _offer_parishes(self, authority_id: int | None) -> None:
-        """The chosen principal council's parish and town councils, once it is chosen and applied.
-        The select is left out where there is none to choose (a council without parishes sees
-        the page as it always has)."""
-        field = self.fields["parish"]
-        parishes = Authority.objects.filter(principal__isnull=False).order_by("name")
-        picked = self._raw_id("parish")
-        if authority_id is None and picked is None:
-            field.help_text = CHOOSE_AUTHORITY_FIRST
-            offered = parishes.exists()
-        else:
-            if authority_id is not None:
-                field.queryset = parishes.filter(principal_id=authority_id)
-            else:
-                # None chosen: one named in the address is still honoured (and shown).
-                field.queryset = parishes.filter(pk=picked)
-                field.help_text = CHOOSE_AUTHORITY_FIRST
-            # Listed once here, so the select need not query again to render.
-            options = list(field.queryset.values_list("pk", "name"))
-            field.choices = [("", field.empty_label), *options]
-            if authority_id is not None and picked is not None and picked not in {pk for pk, _ in options}:
-                # Left over from the authority chosen before (the person changed it and applied):
-                # show the new one's councils rather than an error.
-                self.data.pop("parish")
-                picked = None
-            offered = bool(options) or picked is not None  # one named alone still gets its message
-        if not offered:
-            del self.fields["parish"]
-
-    def _narrow_to_authority(self) -> None:
-        """Wards and groups belong to an authority: offer those of the chosen one (the parish
-        council, if one is chosen). With none chosen, one named in the address is still honoured
-        (and shown)."""
-        authority_id = self._raw_id("authority")
-        self._offer_parishes(authority_id)
-        chosen = self._raw_id("parish") or authority_id
-        for name, model in (("political_group", PoliticalGroup), ("ward", Ward)):
-            field = self.fields[name]
-            qs = model.objects.select_related("authority").order_by("authority__name", "name")
-            if chosen is not None:
-                field.queryset = qs.filter(authority_id=chosen)
-            else:
-                picked = self._raw_id(name)
-                field.queryset = qs.filter(pk=picked) if picked is not None else qs.none()
-                field.help_text = CHOOSE_AUTHORITY_FIRST
+    scoped_fields = ("political_group", "ward")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.scope_to_authority()
         if self.is_bound:
-            self.data = self.data.copy()
             self.data.setdefault("status", "")
-            self._parish_as_authority()
         else:
             self.initial["status"] = ""
-        self._narrow_to_authority()
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.select("authority"),
-            *([Field.select("parish")] if "parish" in self.fields else []),
+            *([Field.select("parish")] if self.offers_parishes else []),
             Field.select("political_group"),
             Field.select("ward"),
             Field.radios("status", small=True, legend_size=Size.SMALL),
@@ -295,8 +221,7 @@ class ComplianceFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         # A parish or town council chosen narrows the figures to it (and names it in the PDF's heading).
-        if data.get("parish"):
-            data["authority"] = data["parish"]
+        data["authority"] = self.chosen_authority(data)
         return data
 
     def filters(self) -> ComplianceFilters:

@@ -542,7 +542,7 @@ class MatrixFilterForm(AuthorityScopedFilters, _Form):
     def from_query(cls, query) -> MatrixFilterForm:
         """The form for the matrix page's query string: bound only when a filter was chosen (a page
         number alone is no choice), as the page, its CSV, its PDF and background jobs read it."""
-        chosen = any(key in query for key in ("authority", "political_group", "committee"))
+        chosen = any(key in query for key in ("authority", "parish", "political_group", "committee"))
         return cls(query if chosen else None)
 
     def filters(self) -> dict[str, Any]:

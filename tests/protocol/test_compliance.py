@@ -66,7 +66,17 @@ def data():
     make_overdue(c["c"], c["e"])
     c["g"].is_active = False
     c["g"].save()
-    return {"version": version, "north": north, "south": south, "ward_n2": n2, "red": red, **c}
+    return {
+        "version": version,
+        "north": north,
+        "south": south,
+        "n1": n1,
+        "ward_n2": n2,
+        "s1": s1,
+        "red": red,
+        "south_red": south_red,
+        **c,
+    }
 
 
 def _table(page: str, caption: str) -> str:
@@ -139,12 +149,21 @@ class TestDashboard:
         assert "Choose a status from the list" in page
         assert "3 of 6 councillors" in page
 
-    def test_wards_and_groups_on_offer_are_the_chosen_authoritys(self, client, member_services, data):
+    def test_a_councils_wards_and_groups_are_all_on_offer_under_their_authority(self, client, member_services, data):
+        # At a council's scale every select lists everything (at national scale see test_compliance_scale).
         page = client.get(URL).content.decode()
-        assert ">Ash</option>" not in page
-        assert "Choose an authority and apply the filters first" in page
-        page = client.get(URL, {"authority": data["north"].pk}).content.decode()
-        assert ">Ash</option>" in page and ">Birch</option>" in page and ">Cedar</option>" not in page
+        assert f'<optgroup label="North Council"><option value="{data["n1"].pk}">Ash</option>' in page
+        assert ">Cedar</option>" in page
+        assert "Choose an authority and apply the filters" not in page
+
+    def test_a_ward_or_group_left_over_from_another_authority_is_dropped(self, client, member_services, data):
+        # Chose South's ward and group, then switched the authority to North and applied.
+        query = {"authority": data["north"].pk, "ward": data["s1"].pk, "political_group": data["south_red"].pk}
+        page = client.get(URL, query).content.decode()
+        assert "govuk-error-summary" not in page
+        assert "2 of 4 councillors" in page
+        assert f'<option value="{data["s1"].pk}" selected>' not in page
+        assert f'<option value="{data["south_red"].pk}" selected>' not in page
 
     def test_nothing_in_force(self, client, member_services):
         response = client.get(URL)

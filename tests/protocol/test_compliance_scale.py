@@ -137,15 +137,16 @@ class TestFilters:
         page = client.get(URL).content.decode()
         authorities = _options(page, "authority")
         assert authorities == ["Any authority"] + [p.name for p in country["principals"]]
-        assert _options(page, "parish") == ["Any parish or town council"]
+        assert _options(page, "parish") == ["None"]
+        assert "Choose a principal council and apply the filters to choose one of its parish" in page
         assert _options(page, "political_group") == ["Any group"]
         assert _options(page, "ward") == ["Any ward"]
-        assert page.count("Choose an authority and apply the filters first") == 3
+        assert page.count("Choose an authority and apply the filters to choose from its list.") == 2
 
     def test_choosing_a_principal_offers_its_parishes_groups_and_wards(self, client, member_services, country):
         principal = country["principals"][1]
         page = client.get(URL, {"authority": principal.pk}).content.decode()
-        assert _options(page, "parish") == ["Any parish or town council", "Scale Parish 001-0", "Scale Parish 001-1"]
+        assert _options(page, "parish") == ["None", "Scale Parish 001-0", "Scale Parish 001-1"]
         assert _options(page, "political_group") == ["Any group", "Group A", "Group B"]
         assert _options(page, "ward") == ["Any ward", "Ward A", "Ward B"]
         assert f"of {PER_AUTHORITY} councillors matching the filters" in page
@@ -174,7 +175,7 @@ class TestFilters:
         page = client.get(URL, {"authority": principal.pk, "parish": elsewhere.pk}).content.decode()
         assert "Choose a parish or town council from the list" not in page
         assert f"of {PER_AUTHORITY} councillors matching the filters" in page
-        assert _options(page, "parish") == ["Any parish or town council", "Scale Parish 001-0", "Scale Parish 001-1"]
+        assert _options(page, "parish") == ["None", "Scale Parish 001-0", "Scale Parish 001-1"]
         assert _options(page, "ward") == ["Any ward", "Ward A", "Ward B"]
 
     def test_a_parish_that_is_not_one_is_refused(self, client, member_services, country):

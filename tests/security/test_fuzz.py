@@ -224,7 +224,10 @@ TARGETS: list[Target] = [
     Target("training:attendance", MS),
     Target("training:record_add", MS),
     # Filter and search forms (GET), with any query string.
-    Target("council:councillor_list", MS, method="get"),
+    # The three filter forms of council.authority_filters read a parish from the address even
+    # where the page shows no parish select; at national scale it shows one.
+    Target("council:councillor_list", MS, method="get", fields=_fields("parish")),
+    Target("council:councillor_list", MS, method="get", label="national", prepare=_national_directory),
     # The councillor form's questions (which authority) in a national directory.
     Target(
         "council:councillor_create",
@@ -248,14 +251,16 @@ TARGETS: list[Target] = [
     Target("protocol:version_list", ANONYMOUS, method="get", fields=_fields("protocol")),
     Target("protocol:compare", ANONYMOUS, method="get", fields=_fields("protocol", "from", "to")),
     Target("protocol:draft_preview", MS, method="get", fields=_fields("show", options=("changes",))),
-    Target("protocol:compliance", MS, method="get"),
+    Target("protocol:compliance", MS, method="get", fields=_fields("parish")),
+    Target("protocol:compliance", MS, method="get", label="national", prepare=_national_directory),
     Target("protocol:compliance_csv", MS, method="get", page="protocol:compliance"),
     Target("protocol:compliance_pdf", MS, method="get", page="protocol:compliance", examples=4),
     Target("protocol:declarations", MS, method="get"),
     Target("complaints:queue", MO, method="get"),
     Target("complaints:report_register", MO, method="get"),
     Target("complaints:report_annual", MS, method="get"),
-    Target("training:matrix", MS, method="get"),
+    Target("training:matrix", MS, method="get", fields=_fields("parish")),
+    Target("training:matrix", MS, method="get", label="national", prepare=_national_directory),
     Target("training:matrix_csv", MS, method="get", page="training:matrix"),
     Target("training:matrix_pdf", MS, method="get", page="training:matrix", examples=4),
 ]
