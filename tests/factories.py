@@ -75,6 +75,24 @@ class ParishFactory(AuthorityFactory):
     clerk_email = factory.Sequence(lambda n: f"clerk{n}@parish.example")
 
 
+def make_principals_with_parishes(names=("North", "South", "West"), parishes: int = 100) -> list[Authority]:
+    """Principal councils ("North District Council", …) with ``parishes`` parish and town councils
+    each ("North Parish 001 Council", slug "<principal>-parish-001"): over the 200-option limit at
+    which filters and forms switch to their national-scale behaviour."""
+    principals = [AuthorityFactory(name=f"{n} District Council") for n in names]
+    Authority.objects.bulk_create(
+        Authority(
+            name=f"{p.name.split()[0]} Parish {i:03d} Council",
+            slug=f"{p.slug}-parish-{i:03d}",
+            kind=Authority.Kind.PARISH if i % 2 else Authority.Kind.TOWN,
+            principal=p,
+        )
+        for p in principals
+        for i in range(parishes)
+    )
+    return principals
+
+
 class WardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Ward

@@ -25,6 +25,7 @@ from tests.factories import (
     PoliticalGroupFactory,
     TermOfOfficeFactory,
     WardFactory,
+    make_principals_with_parishes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,17 +83,7 @@ def details(**overrides) -> dict:
 def country():
     """3 principal councils with 100 parish councils each (303 authorities, over the limit of 200);
     North, its parish 001 and South each have a ward, a group and a committee."""
-    principals = [AuthorityFactory(name=f"{n} District Council") for n in ("North", "South", "West")]
-    Authority.objects.bulk_create(
-        Authority(
-            name=f"{p.name.split()[0]} Parish {i:03d} Council",
-            slug=f"{p.slug}-parish-{i:03d}",
-            kind=Authority.Kind.PARISH if i % 2 else Authority.Kind.TOWN,
-            principal=p,
-        )
-        for p in principals
-        for i in range(100)
-    )
+    principals = make_principals_with_parishes()
     north, south, _west = principals
     for authority in (north, parish_of(north, 1), south):
         WardFactory(authority=authority, name=f"{authority.name} Ward")

@@ -13,7 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from council.models import Authority
-from tests.factories import AuthorityFactory, CouncillorFactory, PoliticalGroupFactory, WardFactory
+from tests.factories import (
+    AuthorityFactory,
+    CouncillorFactory,
+    PoliticalGroupFactory,
+    WardFactory,
+    make_principals_with_parishes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +42,7 @@ def selected(page: str, name: str) -> str | None:
 @pytest.fixture
 def country():
     """3 principal councils with 100 parish councils each (303 authorities, over the limit of 200)."""
-    principals = [AuthorityFactory(name=f"{n} District Council") for n in ("North", "South", "West")]
-    Authority.objects.bulk_create(
-        Authority(
-            name=f"{p.name.split()[0]} Parish {i:03d} Council",
-            slug=f"{p.slug}-parish-{i:03d}",
-            kind=Authority.Kind.PARISH if i % 2 else Authority.Kind.TOWN,
-            principal=p,
-        )
-        for p in principals
-        for i in range(100)
-    )
+    principals = make_principals_with_parishes()
     return principals
 
 
