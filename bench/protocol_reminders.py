@@ -241,7 +241,9 @@ def record_earlier_sweeps(*, backlog: int, seed: int = 7) -> int:
                     at,
                 )
             )
-            rows.append((reminder_id + n, councillor, in_force.basis_id, kind, on_date.isoformat(), email_id + n, at))
+            rows.append(
+                (reminder_id + n, councillor, in_force.basis_id, kind, on_date.isoformat(), email_id + n, False, at)
+            )
         loader.insert(
             OutboundEmail,
             [
@@ -263,7 +265,9 @@ def record_earlier_sweeps(*, backlog: int, seed: int = 7) -> int:
             emails,
         )
         loader.insert(
-            Reminder, ["id", "councillor_id", "version_id", "kind", "on_date", "email_id", "created_at"], rows
+            Reminder,
+            ["id", "councillor_id", "version_id", "kind", "on_date", "email_id", "no_recipient", "created_at"],
+            rows,
         )
     return len(history)
 
