@@ -403,5 +403,10 @@ LOGGING = {
     "filters": {"redact_secret_links": {"()": "council.logging.RedactSecretLinks"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secret_links"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint announces every step and page at INFO: a line per page of every PDF. Background
+        # reports listen to it for their progress (council.pdf), not through the log.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
