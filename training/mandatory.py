@@ -23,7 +23,9 @@ Everything is computed in a fixed number of queries (about six) whatever the
 number of councillors: rules, councillors, terms, committee memberships, records
 and bookings are each fetched once and joined in Python. One councillor's
 requirements (:func:`requirements_for`) take two: the rules, with that councillor's
-seats, records and places alongside, and their terms.
+seats, records and places alongside, and their terms. Member Services' two home-page
+figures (:func:`overdue_and_flagged`) are counted in the database instead, in two
+queries, from the same rules restated as conditions.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ import contextlib
 import csv
 import functools
 import gc
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from council.exports import safe_cell
@@ -178,12 +182,12 @@ def _rules() -> list[MandatoryRule]:
     return list(_rules_queryset())
 
 
-def _upcoming_places() -> QuerySet[Booking]:
+def _upcoming_places(now: datetime | None = None) -> QuerySet[Booking]:
     """Places held (not waiting) on scheduled sessions still to come: the course counts as booked."""
     return Booking.objects.filter(
         status=Booking.Status.BOOKED,
         session__status=Session.Status.SCHEDULED,
-        session__starts_at__gt=timezone.now(),
+        session__starts_at__gt=now or timezone.now(),
     )
 
 
@@ -441,12 +445,153 @@ def _flags_of(row: Row, *, regulatory_only: bool = False, committee: int | None 
 def overdue_and_flagged(*, today: date | None = None) -> tuple[int, int]:
     """Member Services' two figures: how many serving councillors have mandatory training
     overdue (the rows of ``matrix(statuses=[OVERDUE])``), and how many sit on a regulatory
-    committee without a course it requires (the councillors of ``flags({"regulatory_only": True})``),
-    from one pass over the matrix rather than two, keeping no rows."""
-    overdue = flagged = 0
-    with _no_cyclic_gc():
-        _columns, rows = _rows(councillors_for(), today=today)
-        for row in rows:
-            overdue += any(cell.status == OVERDUE for cell in row.requirements)
-            flagged += any(True for _flag in _flags_of(row, regulatory_only=True))
-    return overdue, flagged
+    committee without a course it requires (the councillors of ``flags({"regulatory_only": True})``).
+
+    Counted in the database, in two queries whatever the number of councillors (the courses the
+    rules ask for, then both figures at once), rather than by building the matrix: at national
+    scale (85,000 serving councillors) that took seconds on every visit to the home page."""
+    overdue, flagged = figure_conditions(today=today)
+    figures = Councillor.objects.active().aggregate(
+        overdue=Count("pk", filter=overdue), flagged=Count("pk", filter=flagged)
+    )
+    return figures["overdue"], figures["flagged"]
+
+
+def figure_conditions(*, today: date | None = None) -> tuple[Q, Q]:
+    """Conditions on a councillor for :func:`overdue_and_flagged`'s two figures (one query, for
+    the courses the rules ask for). They restate the matrix's rules (tests/training/test_home_figures.py
+    checks that the two pick the same councillors on generated data):
+
+    * a course is overdue when it is not complete (no record) and not booked (no place on an
+      upcoming session), and either a committee rule names a committee they sit on, or a due
+      date has passed: an "all councillors" rule with months set, counted from the start of the
+      current term, or a "new councillors" rule, counted from the start of a first term that
+      began in the last 24 months. Several rules for one course give the earliest due date, so
+      the course is overdue when any of them has passed;
+    * a councillor is flagged when a committee rule of a regulatory committee they sit on names
+      a course they have not completed (booked or not).
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    courses = _rule_courses(today)
+    # Seats on committees with a rule are few (one councillor in ten has one): the councillors
+    # behind on them are listed once, and each councillor looked up in the list. (Each in one
+    # filter() call: the seat's rule is one join, which a second call would not reuse.)
+    rule = "committee__training_rules__"
+    seat_rules = {f"{rule}kind": MandatoryRule.Kind.COMMITTEE_MEMBERS, f"{rule}course__is_active": True}
+    not_done = _not_done(OuterRef("councillor_id"), OuterRef(f"{rule}course_id"))
+    flagged = CommitteeMembership.objects.filter(not_done, committee__is_regulatory=True, **seat_rules).order_by()
+    overdue = Q(pk__in=[])  # so far, nobody
+    if seat_courses := courses.get(MandatoryRule.Kind.COMMITTEE_MEMBERS):
+        not_booked = functools.reduce(
+            operator.or_,
+            (Q(**{f"{rule}course_id": course_id}) & _not_booked(course_id, now) for course_id in seat_courses),
+        )
+        behind_on_seats = CommitteeMembership.objects.filter(not_done, not_booked, **seat_rules).order_by()
+        overdue |= Q(pk__in=behind_on_seats.values("councillor_id"))
+    # Rules with a due date apply to (nearly) everyone: each councillor's current term is
+    # compared, course by course, with the last start date that is not yet overdue.
+    due = Q()
+    if all_councillors := courses.get(MandatoryRule.Kind.ALL_COUNCILLORS):
+        due |= _overdue_by_start(all_councillors, now)
+    if new_councillors := courses.get(MandatoryRule.Kind.NEW_COUNCILLORS):
+        # Only when the current term is the councillor's first and began in the window. Those
+        # terms are listed once: looked for term by term under the OR, PostgreSQL would cost the
+        # query as if for every term, and then spend seconds compiling it (JIT).
+        earlier = TermOfOffice.objects.filter(
+            councillor_id=OuterRef("councillor_id"), start_date__lt=OuterRef("start_date")
+        )
+        window = add_months(today, -NEW_COUNCILLOR_WINDOW_MONTHS)
+        first_terms = TermOfOffice.objects.filter(start_date__gte=window).filter(~Exists(earlier)).order_by()
+        due |= Q(pk__in=first_terms.values("pk")) & _overdue_by_start(new_councillors, now)
+    if due:
+        overdue |= Q(pk__in=_current_terms(today).filter(due).values("councillor_id"))
+    return overdue, Q(pk__in=flagged.values("councillor_id"))
+
+
+def _not_done(councillor: OuterRef, course: OuterRef | int) -> Q:
+    """No record of ``course`` for ``councillor`` (each a reference or an id)."""
+    return ~Q(Exists(TrainingRecord.objects.filter(councillor_id=councillor, course_id=course)))
+
+
+def _not_booked(course_id: int, now: datetime) -> Q:
+    """The row's councillor holds no place on an upcoming session of the course. The places are
+    listed once (a few thousand a course nationally) rather than looked for councillor by
+    councillor, through each one's bookings to their sessions, which took most of the time."""
+    return ~Q(councillor_id__in=_upcoming_places(now).filter(session__course_id=course_id).values("councillor_id"))
+
+
+def _current_terms(today: date) -> QuerySet[TermOfOffice]:
+    """Each councillor's current term (:meth:`_Facts.current_term_start`): the latest-starting
+    term that has begun and not ended, should terms overlap."""
+    current = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+    later = TermOfOffice.objects.filter(
+        current, councillor_id=OuterRef("councillor_id"), start_date__gt=OuterRef("start_date")
+    )
+    return TermOfOffice.objects.filter(current, ~Exists(later)).order_by()
+
+
+def _overdue_by_start(started_before: dict[int, date], now: datetime) -> Q:
+    """For a term: some course it started too long ago for is neither done nor booked."""
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(start_date__lt=day) & _not_done_by_term(course_id) & _not_booked(course_id, now)
+            for course_id, day in started_before.items()
+        ),
+    )
+
+
+def _not_done_by_term(course_id: int) -> Q:
+    """For a term: its councillor has no record of the course. SQLite looks each councillor up
+    in the (councillor, course) index, faster than listing the course's tens of thousands of
+    records first. PostgreSQL is given that list, which it hashes once: looked up term by term
+    under the OR it runs as fast, but it costs the query in millions and then spends seconds
+    compiling it (JIT)."""
+    if connection.vendor == "postgresql":
+        return ~Q(councillor_id__in=TrainingRecord.objects.filter(course_id=course_id).values("councillor_id"))
+    return _not_done(OuterRef("councillor_id"), course_id)
+
+
+def _rule_courses(today: date) -> dict[str, dict[int, date | None]]:
+    """By kind of rule, the courses asked for, each with the day before which a start makes it
+    overdue: None for committee rules; an "all councillors" course without a due date is left
+    out, as it is never overdue.
+
+    One query, of the distinct rules (a handful, though nationally there are hundreds of
+    committee rules for a couple of courses): the day is worked out with :func:`add_months`
+    itself (month ends and all) rather than restated in each database's date functions. When
+    several rules of a kind ask for one course the earliest due date wins, so the latest day."""
+    courses: dict[str, dict[int, date | None]] = defaultdict(dict)
+    for kind, course_id, months in (
+        MandatoryRule.objects.filter(course__is_active=True)
+        .order_by()
+        .values_list("kind", "course_id", "within_months")
+        .distinct()
+    ):
+        if kind == MandatoryRule.Kind.COMMITTEE_MEMBERS:
+            courses[kind][course_id] = None
+            continue
+        # As _requirement: a new councillors' rule without months gives 6; an all councillors'
+        # rule without months has no due date.
+        if kind == MandatoryRule.Kind.NEW_COUNCILLORS:
+            months = months or NEW_COUNCILLOR_DEFAULT_MONTHS
+        if months:
+            day = _overdue_if_started_before(months, today)
+            courses[kind][course_id] = max(day, courses[kind].get(course_id) or day)
+    return courses
+
+
+def _overdue_if_started_before(months: int, today: date) -> date:
+    """The earliest start whose due date, ``add_months(start, months)``, is not before ``today``.
+    ``add_months`` never goes backwards, so the course is overdue exactly for starts before it."""
+    try:
+        day = add_months(today, -months)
+    except ValueError:  # before the year 1: no start is that early
+        return date.min
+    # add_months(day, months) <= today; a few days back it is surely before (month ends fold at
+    # most four days into one), then forward to the first day that is not.
+    day = day - timedelta(days=7) if day > date.min + timedelta(days=7) else date.min
+    while add_months(day, months) < today:
+        day += timedelta(days=1)
+    return day
