@@ -48,6 +48,12 @@ def _options_if_few(field: forms.ModelChoiceField, limit: int) -> list[Model] | 
     options = list(field.queryset[: limit + 1])
     if len(options) > limit:
         return None
+    _offer(field, options)
+    return options
+
+
+def _offer(field: forms.ModelChoiceField, options: list[Model]) -> None:
+    """``options`` (already read) become the field's choices."""
     if field.iterator is forms.models.ModelChoiceIterator:
         empty = [("", field.empty_label)] if field.empty_label is not None else []
         field.choices = empty + [(option.pk, field.label_from_instance(option)) for option in options]
@@ -56,7 +62,6 @@ def _options_if_few(field: forms.ModelChoiceField, limit: int) -> list[Model] | 
         iterator = field.iterator(field)
         iterator.queryset = options
         field.choices = list(iter(iterator))  # not list(iterator): its len() would count a queryset
-    return options
 
 
 class _ParishField(forms.ModelChoiceField):
@@ -105,8 +110,9 @@ class AuthorityScopedFilters:
             options = _options_if_few(field, self.MAX_UNFILTERED_OPTIONS)
             if scope_id is None:
                 if options is None:
-                    # Keep a value named in the address valid; offer nothing else until an authority is chosen.
-                    field.queryset = field.queryset.filter(pk=value)
+                    # Keep a value named in the address valid; offer nothing else until an authority
+                    # is chosen (and with no value, ask the database nothing).
+                    field.queryset = field.queryset.filter(pk=value) if value is not None else field.queryset.none()
                     field.help_text = SCOPED_HINT
                 continue
             if options is not None:
@@ -173,7 +179,9 @@ class AuthorityScopedFilters:
             self.data["authority"] = str(authority_id)
             if chose_parish:
                 self.data["parish"] = str(parish_id)
-        self.fields["authority"].queryset = self.fields["authority"].queryset.filter(principal__isnull=True)
+        principals = self.fields["authority"]
+        principals.queryset = principals.queryset.filter(principal__isnull=True)
+        _offer(principals, list(principals.queryset))  # read once, for the select
 
         field = self.fields["parish"]
         options = list(Authority.objects.filter(principal_id=authority_id).order_by("name")) if authority_id else []
