@@ -89,12 +89,15 @@ def render_html(template_name: str, context: dict | None = None) -> str:
     return render_to_string(template_name, ctx)
 
 
+def html_document(html: str) -> HTML:
+    """WeasyPrint's document for ``html``, resolving links against ASSET_ORIGIN and fetching only
+    the project's static files."""
+    return HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=StaticFilesFetcher())
+
+
 def render_document(template_name: str, context: dict | None = None):
     """Lay out the document (a ``weasyprint.Document``), fetching only static files."""
-    html = HTML(
-        string=render_html(template_name, context), base_url=ASSET_ORIGIN + "/", url_fetcher=StaticFilesFetcher()
-    )
-    return html.render(pdf_variant="pdf/ua-1")
+    return html_document(render_html(template_name, context)).render(pdf_variant="pdf/ua-1")
 
 
 def render_pdf(

@@ -108,14 +108,10 @@ _WARM_UP = "<!DOCTYPE html><html lang='en-GB'><head><title>Warm-up</title></head
 
 def _render_part(job: tuple[int, str]) -> bytes:
     """One part as tagged PDF/UA-1 (in a worker, or here), its header ids made unique to it."""
-    from weasyprint import HTML
-
-    from council.pdf import ASSET_ORIGIN, StaticFilesFetcher
+    from council.pdf import html_document
 
     number, html = job
-    content = HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=StaticFilesFetcher()).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
+    content = html_document(html).write_pdf(pdf_variant="pdf/ua-1")
     if number == 0:
         return content
     with pikepdf.open(io.BytesIO(content)) as pdf:
@@ -127,13 +123,11 @@ def _render_part(job: tuple[int, str]) -> bytes:
 
 def _render_footers(job: tuple[int, int, int]) -> bytes:
     """Pages ``first``..``last`` of ``total``, blank but for "Page N of M" (untagged: drawn as artifacts)."""
-    from weasyprint import HTML
-
-    from council.pdf import ASSET_ORIGIN, StaticFilesFetcher
+    from council.pdf import html_document
 
     first, last, total = job
     html = render_to_string(FOOTER_TEMPLATE, {"first": first, "pages": range(first, last + 1), "total": total})
-    return HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=StaticFilesFetcher()).write_pdf()
+    return html_document(html).write_pdf()
 
 
 def _prefix_header_ids(pdf: pikepdf.Pdf, prefix: str) -> None:
