@@ -114,14 +114,19 @@ def _bound(request: HttpRequest) -> bool:
     return any(key in request.GET for key in ("date_from_0", "date_to_0", "stage", "apply", "format"))
 
 
+def _dated_name(stem: str, extension: str) -> str:
+    """A download's file name: ``complaint-register-2026-11-25.pdf``."""
+    return f"{stem}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
 def _filename(stem: str, extension: str) -> str:
-    return f'attachment; filename="{stem}-{timezone.localdate():%Y-%m-%d}.{extension}"'
+    return f'attachment; filename="{_dated_name(stem, extension)}"'
 
 
 def _pdf_response(template_name: str, context: dict, stem: str) -> HttpResponse:
     from council.pdf import render_pdf  # WeasyPrint is slow to import: only where a PDF is made
 
-    return download(render_pdf(template_name, context), filename=f"{stem}-{timezone.localdate():%Y-%m-%d}.pdf")
+    return download(render_pdf(template_name, context), filename=_dated_name(stem, "pdf"))
 
 
 # --- The register ---------------------------------------------------------------------------------
@@ -216,9 +221,7 @@ def _register_pdf(request: HttpRequest, cases, period: reports.Period | None, st
 
     rows = reports.register_rows(cases)
     _log_export(request.user, "pdf", len(rows))
-    return download(
-        register_pdf.render(rows, period, stage), filename=f"complaint-register-{timezone.localdate():%Y-%m-%d}.pdf"
-    )
+    return download(register_pdf.render(rows, period, stage), filename=_dated_name("complaint-register", "pdf"))
 
 
 def _register_title(period: reports.Period | None, stage: str) -> str:
@@ -242,8 +245,7 @@ def build_register_pdf(owner, params: dict, progress: report_jobs.Progress) -> r
     rows = reports.register_rows(reports.register_cases(owner, period=period, stage=stage), limit=REGISTER_PDF_MAX_ROWS)
     _log_export(owner, "pdf", len(rows), ", made in the background")
     content = register_pdf.render(rows, period, stage, progress=progress)
-    filename = f"complaint-register-{timezone.localdate():%Y-%m-%d}.pdf"
-    return report_jobs.Built(content=content, filename=filename, rows=len(rows))
+    return report_jobs.Built(content=content, filename=_dated_name("complaint-register", "pdf"), rows=len(rows))
 
 
 report_jobs.register(
